@@ -1,0 +1,106 @@
+package dev.taskctx.agent;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The agent's options: {@code -javaagent:taskctx.jar=debug,timer=off,executors.exclude=a.B;c.D}, or
+ * the same names as system properties prefixed with {@code taskctx.} (agent arguments win). A flag
+ * without a value means {@code on}. Unknown names and bad values are reported in one line each and
+ * the default is used.
+ */
+final class AgentOptions {
+
+    /** Every option and its default; the README's option table lists the same. */
+    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+    static {
+        DEFAULTS.put("debug", "off");
+        DEFAULTS.put("executors", "on");
+        DEFAULTS.put("executors.exclude", "");
+        DEFAULTS.put("threads", "on");
+        DEFAULTS.put("threads.exclude", "");
+    }
+
+    private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
+
+    private AgentOptions() {
+    }
+
+    static AgentOptions parse(String arguments) {
+        AgentOptions options = new AgentOptions();
+        for (String name : DEFAULTS.keySet()) {
+            String property = System.getProperty("taskctx." + name);
+            if (property != null) {
+                options.accept(name, property, "system property taskctx." + name);
+            }
+        }
+        if (arguments != null) {
+            for (String item : arguments.split(",")) {
+                String trimmed = item.trim();
+                if (trimmed.isEmpty()) {
+                    continue;
+                }
+                int eq = trimmed.indexOf('=');
+                String name = eq < 0 ? trimmed : trimmed.substring(0, eq).trim();
+                String value = eq < 0 ? "on" : trimmed.substring(eq + 1).trim();
+                options.accept(name, value, "agent option '" + trimmed + "'");
+            }
+        }
+        return options;
+    }
+
+    private void accept(String name, String value, String source) {
+        String fallback = DEFAULTS.get(name);
+        if (fallback == null) {
+            warn("taskctx: unknown " + source + "; valid options are " + String.join(", ", DEFAULTS.keySet())
+                    + " (see the README's option table)");
+            return;
+        }
+        if (!name.endsWith(".exclude")) {
+            String normalized = value.toLowerCase(java.util.Locale.ROOT);
+            if (normalized.equals("true")) {
+                normalized = "on";
+            } else if (normalized.equals("false")) {
+                normalized = "off";
+            }
+            if (!normalized.equals("on") && !normalized.equals("off")) {
+                warn("taskctx: bad value in " + source + ": '" + name + "' takes on or off; using " + fallback);
+                return;
+            }
+            value = normalized;
+        }
+        values.put(name, value);
+    }
+
+    private static void warn(String line) {
+        System.err.println(line);
+    }
+
+    boolean on(String name) {
+        return "on".equals(values.get(name));
+    }
+
+    boolean debug() {
+        return on("debug");
+    }
+
+    /** Class names listed in a {@code .exclude} option, separated by {@code ;}. */
+    Set<String> classNames(String name) {
+        String value = values.getOrDefault(name, "");
+        if (value.isEmpty()) {
+            return Collections.emptySet();
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (String className : Arrays.asList(value.split(";"))) {
+            if (!className.isBlank()) {
+                names.add(className.trim());
+            }
+        }
+        return names;
+    }
+}

@@ -1,0 +1,78 @@
+package dev.taskctx.bootstrap;
+
+import java.io.File;
+import java.lang.instrument.Instrumentation;
+import java.net.URISyntaxException;
+import java.security.CodeSource;
+import java.util.jar.JarFile;
+
+/**
+ * The agent's entry point. It sits at the root of taskctx.jar next to the api classes and uses
+ * nothing but the JDK: it makes sure the api is on the bootstrap class path, then starts the
+ * installer from {@code inst/} in a loader of its own, so that ByteBuddy never becomes visible to the
+ * application or to the JDK.
+ */
+public final class AgentLauncher {
+
+    private static final String PROPAGATION = "dev.taskctx.internal.Propagation";
+    private static final String INSTALLER = "dev.taskctx.agent.Installer";
+    private static boolean launched;
+
+    private AgentLauncher() {
+    }
+
+    public static void premain(String options, Instrumentation instrumentation) {
+        launch(options, instrumentation, false);
+    }
+
+    public static void agentmain(String options, Instrumentation instrumentation) {
+        launch(options, instrumentation, true);
+    }
+
+    private static synchronized void launch(String options, Instrumentation instrumentation, boolean lateAttach) {
+        if (launched) {
+            System.err.println("taskctx: the agent is already active in this JVM; ignoring the second -javaagent:taskctx.jar");
+            return;
+        }
+        launched = true;
+        try {
+            File jar = agentJar();
+            if (!onBootClassPath()) {
+                // Boot-Class-Path names taskctx.jar; a renamed jar is appended here instead (the JVM then prints a CDS note).
+                instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar));
+            }
+            AgentClassLoader loader = new AgentClassLoader(new JarFile(jar), jar);
+            loader.loadClass(INSTALLER)
+                    .getMethod("install", String.class, Instrumentation.class, boolean.class)
+                    .invoke(null, options, instrumentation, lateAttach);
+        } catch (Throwable t) {
+            Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
+            System.err.println("taskctx: the agent could not start and is inactive (" + cause
+                    + "); the application runs without automatic context propagation");
+        }
+    }
+
+    private static boolean onBootClassPath() {
+        try {
+            Class.forName(PROPAGATION, false, null);
+            return true;
+        } catch (ClassNotFoundException e) {
+            return false;
+        }
+    }
+
+    private static File agentJar() throws URISyntaxException {
+        CodeSource source = AgentLauncher.class.getProtectionDomain().getCodeSource();
+        if (source != null && source.getLocation() != null) {
+            return new File(source.getLocation().toURI());
+        }
+        // Loaded by the bootstrap loader (Boot-Class-Path), which reports no code source.
+        String resource = AgentLauncher.class.getName().replace('.', '/') + ".class";
+        java.net.URL url = ClassLoader.getSystemResource(resource);
+        if (url == null) {
+            throw new IllegalStateException("cannot locate taskctx.jar: " + resource + " not found on the class path");
+        }
+        String path = url.getPath(); // file:/.../taskctx.jar!/dev/...
+        return new File(new java.net.URI(path.substring(0, path.indexOf("!/"))));
+    }
+}

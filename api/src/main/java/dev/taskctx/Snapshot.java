@@ -1,0 +1,128 @@
+package dev.taskctx;
+
+import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.SnapshotCallable;
+import dev.taskctx.internal.SnapshotRunnable;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+
+/**
+ * An immutable copy of a task context: a map from {@code String} keys to non-null values.
+ *
+ * <p>A snapshot never changes after it is created, so it may be shared freely between threads.
+ * {@link #run}, {@link #call} and the {@code wrap} methods make it the current context of the
+ * calling thread for the duration of a piece of work and put the thread's previous context back
+ * afterwards, also when the work throws.
+ */
+public final class Snapshot {
+
+    private static final Snapshot EMPTY = new Snapshot(Collections.emptyMap());
+
+    private final Map<String, Object> values;
+
+    private Snapshot(Map<String, Object> values) {
+        this.values = values;
+    }
+
+    /** The snapshot with no entries; the context of every thread that never set a value. */
+    public static Snapshot empty() {
+        return EMPTY;
+    }
+
+    /** The value stored under {@code key}, or {@code null} if there is none. */
+    public Object get(String key) {
+        return values.get(Objects.requireNonNull(key, "key must not be null"));
+    }
+
+    /** Whether this snapshot has no entries. */
+    public boolean isEmpty() {
+        return values.isEmpty();
+    }
+
+    /** An unmodifiable view of the entries; it never changes. */
+    public Map<String, Object> asMap() {
+        return values;
+    }
+
+    /**
+     * Runs {@code task} with this snapshot as the current context, then restores the caller's
+     * previous context, also when {@code task} throws.
+     *
+     * @throws NullPointerException if {@code task} is null
+     */
+    public void run(Runnable task) {
+        Objects.requireNonNull(task, "task must not be null");
+        Snapshot previous = Propagation.install(this);
+        try {
+            task.run();
+        } finally {
+            Propagation.restore(previous);
+        }
+    }
+
+    /**
+     * Calls {@code task} with this snapshot as the current context, then restores the caller's
+     * previous context, also when {@code task} throws. Exceptions reach the caller unchanged.
+     *
+     * @throws NullPointerException if {@code task} is null
+     */
+    public <V> V call(Callable<V> task) throws Exception {
+        Objects.requireNonNull(task, "task must not be null");
+        Snapshot previous = Propagation.install(this);
+        try {
+            return task.call();
+        } finally {
+            Propagation.restore(previous);
+        }
+    }
+
+    /**
+     * A {@code Runnable} that runs {@code task} inside this snapshot wherever and whenever it is run.
+     *
+     * @throws NullPointerException if {@code task} is null
+     */
+    public Runnable wrap(Runnable task) {
+        return new SnapshotRunnable(this, Objects.requireNonNull(task, "task must not be null"));
+    }
+
+    /**
+     * A {@code Callable} that calls {@code task} inside this snapshot wherever and whenever it is called.
+     *
+     * @throws NullPointerException if {@code task} is null
+     */
+    public <V> Callable<V> wrap(Callable<V> task) {
+        return new SnapshotCallable<>(this, Objects.requireNonNull(task, "task must not be null"));
+    }
+
+    Snapshot with(String key, Object value) {
+        if (value == null) {
+            return without(key);
+        }
+        if (value == values.get(key)) {
+            return this;
+        }
+        HashMap<String, Object> copy = new HashMap<>(values);
+        copy.put(key, value);
+        return new Snapshot(Collections.unmodifiableMap(copy));
+    }
+
+    Snapshot without(String key) {
+        if (!values.containsKey(key)) {
+            return this;
+        }
+        if (values.size() == 1) {
+            return EMPTY;
+        }
+        HashMap<String, Object> copy = new HashMap<>(values);
+        copy.remove(key);
+        return new Snapshot(Collections.unmodifiableMap(copy));
+    }
+
+    @Override
+    public String toString() {
+        return "Snapshot" + values;
+    }
+}

@@ -1,0 +1,192 @@
+package dev.taskctx.internal;
+
+import dev.taskctx.Snapshot;
+
+/**
+ * The propagation core: capture, install and restore, and the hooks the agent's advice calls from
+ * instrumented JDK and application code. Internal: it lives on the bootstrap class path so that
+ * advice inlined into {@code java.base} can link to it, and its methods never throw for lack of a
+ * context. Advice is a call into this class, never a copy of its logic.
+ */
+public final class Propagation {
+
+    private static final TaskTable TASKS = new TaskTable();
+
+    private static volatile boolean agentActive;
+    private static volatile boolean threadPropagation = true;
+
+    private Propagation() {
+    }
+
+    // ---- the current context ------------------------------------------------------------------
+
+    /** The current thread's snapshot: one reference read. */
+    public static Snapshot capture() {
+        return ThreadState.current().context;
+    }
+
+    /** Makes {@code snapshot} current and returns the snapshot it replaced, for {@link #restore}. */
+    public static Snapshot install(Snapshot snapshot) {
+        ThreadState state = ThreadState.current();
+        Snapshot previous = state.context;
+        state.context = snapshot;
+        return previous;
+    }
+
+    /** Puts back the snapshot {@link #install} returned. */
+    public static void restore(Snapshot previous) {
+        ThreadState.current().context = previous;
+    }
+
+    /** Runs {@code task} inside {@code snapshot} as a task of its own: threads it creates are not pool threads. */
+    public static void runTask(Snapshot snapshot, Runnable task) {
+        ThreadState state = ThreadState.current();
+        Snapshot previous = state.context;
+        int handoffDepth = state.handoffDepth;
+        state.context = snapshot;
+        // A direct executor runs the task inside its execute(); the task itself is not a hand-off in progress.
+        state.handoffDepth = 0;
+        try {
+            task.run();
+        } finally {
+            state.context = previous;
+            state.handoffDepth = handoffDepth;
+        }
+    }
+
+    // ---- agent state --------------------------------------------------------------------------
+
+    /** Called once by the agent's premain, after its instrumentation is installed. */
+    public static void agentStarted(boolean propagateToNewThreads) {
+        threadPropagation = propagateToNewThreads;
+        agentActive = true;
+        Thread cleaner = new Thread(TASKS::expungeForever, "taskctx-cleaner");
+        cleaner.setDaemon(true);
+        cleaner.start();
+    }
+
+    /** Whether the agent is installed in this JVM. */
+    public static boolean agentActive() {
+        return agentActive;
+    }
+
+    // ---- hand-off hooks called by advice ------------------------------------------------------
+
+    /**
+     * A task is being handed to a pool that keeps its identity ({@code ThreadPoolExecutor},
+     * {@code ScheduledThreadPoolExecutor}): binds the current snapshot to it beside the task, and
+     * marks the thread as inside a hand-off until {@link #handOffDone}.
+     *
+     * @param keepAfterRun the task runs again (a periodic task) and keeps its snapshot
+     */
+    public static void handOff(Object task, boolean keepAfterRun) {
+        ThreadState state = ThreadState.current();
+        state.handoffDepth++;
+        Snapshot snapshot = state.context;
+        if (!snapshot.isEmpty() && task != null && !(task instanceof SnapshotRunnable)) {
+            TASKS.put(task, snapshot, keepAfterRun);
+        }
+    }
+
+    /**
+     * The hand-off that {@link #handOff} began has returned; if it threw, the task was not accepted
+     * and its binding is dropped.
+     */
+    public static void handOffDone(Object task, Throwable thrown) {
+        ThreadState state = ThreadState.current();
+        if (state.handoffDepth > 0) {
+            state.handoffDepth--;
+        }
+        if (thrown != null && task != null) {
+            TASKS.remove(task);
+        }
+    }
+
+    /**
+     * A task is being handed to an executor that may keep it anywhere (the application's own
+     * executors): returns the task bound to the current snapshot, or the task itself when the
+     * context is empty or it is bound already. Marks the thread as inside a hand-off until
+     * {@link #handOffDone}.
+     */
+    public static Runnable wrapForHandOff(Runnable task) {
+        ThreadState state = ThreadState.current();
+        state.handoffDepth++;
+        Snapshot snapshot = state.context;
+        if (snapshot.isEmpty() || task == null || task instanceof SnapshotRunnable) {
+            return task;
+        }
+        return new SnapshotRunnable(snapshot, task);
+    }
+
+    /**
+     * Runs a task a pool worker took from its queue, inside the snapshot bound to it at hand-off
+     * (the empty one if none was), then restores the worker's own context.
+     */
+    public static void runTask(Runnable task) {
+        Snapshot snapshot = TASKS.forRun(task);
+        runTask(snapshot == null ? Snapshot.empty() : snapshot, task);
+    }
+
+    /**
+     * Installs the snapshot bound to {@code task} if there is one; returns the snapshot to restore,
+     * or {@code null} when nothing was installed (a task never handed off, such as a root task that
+     * {@code invoke()} runs in the caller, keeps the caller's context).
+     */
+    public static Snapshot beginTask(Object task) {
+        Snapshot snapshot = TASKS.forRun(task);
+        return snapshot == null ? null : install(snapshot);
+    }
+
+    /** Ends what {@link #beginTask} began. */
+    public static void endTask(Snapshot previous) {
+        if (previous != null) {
+            restore(previous);
+        }
+    }
+
+    /** The snapshot bound to {@code task}, or {@code null}; the binding stays. */
+    public static Snapshot boundTo(Object task) {
+        return TASKS.peek(task);
+    }
+
+    /** Binds {@code snapshot} to {@code task} outside any hand-off (for example a registered callback). */
+    public static void bind(Object task, Snapshot snapshot, boolean keepAfterRun) {
+        TASKS.put(task, snapshot, keepAfterRun);
+    }
+
+    /** Number of live bindings; for tests and diagnostics. */
+    public static int boundTasks() {
+        return TASKS.size();
+    }
+
+    // ---- threads ------------------------------------------------------------------------------
+
+    /**
+     * The state a new thread starts with, decided while its creator constructs it: the creator's
+     * snapshot, unless the agent is off, thread propagation is off, or the creator is inside a
+     * hand-off (an executor starting a worker is not handing its caller's context to the worker).
+     */
+    static ThreadState childState(ThreadState parent) {
+        Snapshot inherited = agentActive && threadPropagation && parent.handoffDepth == 0
+                ? parent.context
+                : Snapshot.empty();
+        ThreadState child = new ThreadState(inherited);
+        parent.constructedChild = child;
+        return child;
+    }
+
+    /**
+     * A thread constructor has finished on the current thread; {@code startsEmpty} says the new
+     * thread is pool infrastructure and must not keep the context it inherited.
+     */
+    public static void threadConstructed(boolean startsEmpty) {
+        ThreadState parent = ThreadState.current();
+        ThreadState child = parent.constructedChild;
+        if (child != null) {
+            parent.constructedChild = null;
+            if (startsEmpty) {
+                child.context = Snapshot.empty();
+            }
+        }
+    }
+}

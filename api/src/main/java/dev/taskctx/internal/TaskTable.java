@@ -1,0 +1,192 @@
+package dev.taskctx.internal;
+
+import dev.taskctx.Snapshot;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+
+/**
+ * Snapshots of tasks that are handed off without a wrapper, keyed by the task's identity and held
+ * weakly by it. JDK classes cannot gain fields under retransformation, and wrapping a task would
+ * change what {@code getQueue()}, {@code remove} and {@code beforeExecute} see, so the snapshot
+ * travels beside the task instead.
+ *
+ * <p>One entry is one small object. An entry whose task was collected before it ran is dropped by
+ * {@link #expungeForever()}, run by the agent's cleaner thread, so its snapshot does not outlive
+ * the task by more than one reference-processing cycle.
+ */
+final class TaskTable {
+
+    private static final int STRIPES = 64;
+
+    private static final class Entry extends WeakReference<Object> {
+        final int hash;
+        final Snapshot snapshot;
+        final boolean keepAfterRun;
+        Entry next;
+
+        Entry(Object task, int hash, Snapshot snapshot, boolean keepAfterRun, Entry next, ReferenceQueue<Object> queue) {
+            super(task, queue);
+            this.hash = hash;
+            this.snapshot = snapshot;
+            this.keepAfterRun = keepAfterRun;
+            this.next = next;
+        }
+    }
+
+    private static final class Stripe {
+        Entry[] buckets = new Entry[8];
+        int size;
+        /** Read without the lock as a fast "nothing here" check; a hand-off's queue orders it. */
+        volatile boolean empty = true;
+    }
+
+    private final Stripe[] stripes = new Stripe[STRIPES];
+    private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
+
+    TaskTable() {
+        for (int i = 0; i < STRIPES; i++) {
+            stripes[i] = new Stripe();
+        }
+    }
+
+    private static int hash(Object task) {
+        int h = System.identityHashCode(task);
+        return h ^ (h >>> 16);
+    }
+
+    /** Binds {@code snapshot} to {@code task}, replacing an earlier binding of the same task. */
+    void put(Object task, Snapshot snapshot, boolean keepAfterRun) {
+        int h = hash(task);
+        Stripe stripe = stripes[h & (STRIPES - 1)];
+        synchronized (stripe) {
+            Entry[] buckets = stripe.buckets;
+            int index = (h >>> 6) & (buckets.length - 1);
+            Entry first = buckets[index];
+            Entry prev = null;
+            for (Entry e = first; e != null; prev = e, e = e.next) {
+                if (e.get() == task) {
+                    Entry replacement = new Entry(task, h, snapshot, keepAfterRun, e.next, collected);
+                    if (prev == null) {
+                        buckets[index] = replacement;
+                    } else {
+                        prev.next = replacement;
+                    }
+                    e.clear();
+                    return;
+                }
+            }
+            buckets[index] = new Entry(task, h, snapshot, keepAfterRun, first, collected);
+            stripe.empty = false;
+            if (++stripe.size > buckets.length) {
+                resize(stripe);
+            }
+        }
+    }
+
+    /**
+     * The snapshot bound to {@code task}, or {@code null}. The binding is dropped unless it was made
+     * with {@code keepAfterRun} (periodic tasks run again with the same snapshot).
+     */
+    Snapshot forRun(Object task) {
+        return find(task, true);
+    }
+
+    /** The snapshot bound to {@code task}, or {@code null}; the binding stays. */
+    Snapshot peek(Object task) {
+        return find(task, false);
+    }
+
+    /** Drops the binding of {@code task}, if any. */
+    void remove(Object task) {
+        int h = hash(task);
+        Stripe stripe = stripes[h & (STRIPES - 1)];
+        if (stripe.empty) {
+            return;
+        }
+        synchronized (stripe) {
+            unlink(stripe, h, task, null);
+        }
+    }
+
+    private Snapshot find(Object task, boolean runs) {
+        int h = hash(task);
+        Stripe stripe = stripes[h & (STRIPES - 1)];
+        if (stripe.empty) {
+            return null;
+        }
+        synchronized (stripe) {
+            Entry[] buckets = stripe.buckets;
+            for (Entry e = buckets[(h >>> 6) & (buckets.length - 1)]; e != null; e = e.next) {
+                if (e.get() == task) {
+                    if (runs && !e.keepAfterRun) {
+                        unlink(stripe, h, task, null);
+                    }
+                    return e.snapshot;
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Removes the entry for {@code task}, or the entry object {@code stale} when {@code task} is null. */
+    private static void unlink(Stripe stripe, int h, Object task, Entry stale) {
+        Entry[] buckets = stripe.buckets;
+        int index = (h >>> 6) & (buckets.length - 1);
+        Entry prev = null;
+        for (Entry e = buckets[index]; e != null; prev = e, e = e.next) {
+            if (e == stale || (task != null && e.get() == task)) {
+                if (prev == null) {
+                    buckets[index] = e.next;
+                } else {
+                    prev.next = e.next;
+                }
+                e.clear();
+                if (--stripe.size == 0) {
+                    stripe.empty = true;
+                }
+                return;
+            }
+        }
+    }
+
+    private static void resize(Stripe stripe) {
+        Entry[] old = stripe.buckets;
+        Entry[] grown = new Entry[old.length * 2];
+        for (Entry head : old) {
+            for (Entry e = head; e != null; ) {
+                Entry next = e.next;
+                int index = (e.hash >>> 6) & (grown.length - 1);
+                e.next = grown[index];
+                grown[index] = e;
+                e = next;
+            }
+        }
+        stripe.buckets = grown;
+    }
+
+    /** Drops entries whose task was collected; blocks waiting for them. Run by one daemon thread. */
+    void expungeForever() {
+        while (true) {
+            try {
+                Entry stale = (Entry) collected.remove();
+                Stripe stripe = stripes[stale.hash & (STRIPES - 1)];
+                synchronized (stripe) {
+                    unlink(stripe, stale.hash, null, stale);
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    /** Number of bindings; for tests and diagnostics. */
+    int size() {
+        int size = 0;
+        for (Stripe stripe : stripes) {
+            synchronized (stripe) {
+                size += stripe.size;
+            }
+        }
+        return size;
+    }
+}

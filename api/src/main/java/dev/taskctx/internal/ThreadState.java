@@ -1,0 +1,36 @@
+package dev.taskctx.internal;
+
+import dev.taskctx.Snapshot;
+
+/**
+ * The per-thread state: the current snapshot (the only mutable context state) and how many
+ * hand-offs the thread is inside of, which decides whether a thread it constructs is pool
+ * infrastructure.
+ */
+final class ThreadState {
+
+    private static final ThreadLocal<ThreadState> STATE = new InheritableThreadLocal<>() {
+        @Override
+        protected ThreadState initialValue() {
+            return new ThreadState(Snapshot.empty());
+        }
+
+        @Override
+        protected ThreadState childValue(ThreadState parent) {
+            return Propagation.childState(parent);
+        }
+    };
+
+    Snapshot context;
+    int handoffDepth;
+    /** The state handed to the thread this thread is constructing; consumed by the Thread constructor advice. */
+    ThreadState constructedChild;
+
+    ThreadState(Snapshot context) {
+        this.context = context;
+    }
+
+    static ThreadState current() {
+        return STATE.get();
+    }
+}
