@@ -1,6 +1,7 @@
 package dev.taskctx.agent;
 
 import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
+import static net.bytebuddy.matcher.ElementMatchers.nameMatches;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
 import dev.taskctx.internal.Propagation;
@@ -13,6 +14,7 @@ import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.description.type.TypeDescription;
 import net.bytebuddy.dynamic.DynamicType;
 import net.bytebuddy.dynamic.scaffold.TypeValidation;
+import net.bytebuddy.matcher.ElementMatcher;
 import net.bytebuddy.utility.JavaModule;
 
 /**
@@ -40,7 +42,7 @@ public final class Installer {
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
                 .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
                 // The default ignores bootstrap classes, which are most of what taskctx instruments.
-                .ignore(nameStartsWith("dev.taskctx.").or(isSynthetic()))
+                .ignore(isSynthetic().or(isTaskctxItself()))
                 .with(new Reporter(options.debug()));
         StringBuilder enabled = new StringBuilder();
         for (HandOffFamily family : FAMILIES) {
@@ -57,6 +59,14 @@ public final class Installer {
             System.err.println("taskctx: agent active" + (lateAttach ? " (attached late)" : "")
                     + "; hand-off families: " + enabled);
         }
+    }
+
+    /** The api (package dev.taskctx), the propagation core and the agent; not the user's dev.taskctx.* code. */
+    private static ElementMatcher.Junction<TypeDescription> isTaskctxItself() {
+        return nameMatches("dev\\.taskctx\\.[^.]+")
+                .or(nameStartsWith("dev.taskctx.internal."))
+                .or(nameStartsWith("dev.taskctx.agent."))
+                .or(nameStartsWith("dev.taskctx.bootstrap."));
     }
 
     /** One line per class that could not be instrumented; in debug mode, one per class instrumented. */

@@ -1,0 +1,81 @@
+package dev.taskctx.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskctx.TaskContext;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Classes loaded before taskctx's premain (here by an agent listed first) are retransformed and
+ * propagate like those loaded after.
+ */
+class LoadedBeforeAgentTest {
+
+    /** Loads the executor classes before taskctx starts. */
+    public static final class Preloader {
+        public static void premain(String args, Instrumentation instrumentation) throws Exception {
+            Class.forName("java.util.concurrent.ThreadPoolExecutor");
+            Class.forName("java.util.concurrent.ThreadPoolExecutor$Worker");
+            Class.forName(DirectExecutor.class.getName());
+            Class.forName(ThreadPerTaskExecutor.class.getName());
+        }
+    }
+
+    public static final class DirectExecutor implements Executor {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    }
+
+    public static final class ThreadPerTaskExecutor implements Executor {
+        @Override
+        public void execute(Runnable task) {
+            new Thread(task).start();
+        }
+    }
+
+    public static final class Main {
+        public static void main(String[] args) throws Exception {
+            ExecutorService pool = Executors.newFixedThreadPool(1);
+            TaskContext.set("request_id", "early-1");
+            System.out.println("pool=" + pool.submit(() -> TaskContext.get("request_id")).get(10, TimeUnit.SECONDS));
+            System.out.println("direct=" + seenVia(new DirectExecutor()));
+            System.out.println("thread-per-task=" + seenVia(new ThreadPerTaskExecutor()));
+            pool.shutdown();
+        }
+
+        private static Object seenVia(Executor executor) throws Exception {
+            CompletableFuture<Object> seen = new CompletableFuture<>();
+            executor.execute(() -> seen.complete(TaskContext.get("request_id")));
+            return seen.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void executorClassesLoadedBeforeTheAgentPropagate() throws Exception {
+        Path preloader = JvmRunner.manifestOnlyAgent(Preloader.class);
+        JvmRunner.Result result = JvmRunner.run(
+                List.of("-javaagent:" + preloader, "-javaagent:" + JvmRunner.agentJar()), Main.class);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly(
+                "pool=early-1", "direct=early-1", "thread-per-task=early-1");
+        assertThat(result.stderr()).as("a healthy start prints nothing").isEmpty();
+    }
+
+    @Test
+    void healthyStartPrintsNothing() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar()), Main.class);
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.stderr()).isEmpty();
+        assertThat(result.stdoutLines()).hasSize(3);
+    }
+}
