@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -158,6 +159,28 @@ class SharedContextTest {
             return TaskContext.get("from_thread");
         });
         assertThat(seen).isEqualTo("thread-value");
+    }
+
+    /** An application executor: the agent wraps the task at execute. */
+    static final class ThreadPerTaskExecutor implements Executor {
+        @Override
+        public void execute(Runnable task) {
+            new Thread(task).start();
+        }
+    }
+
+    @Test
+    void ownExecutorTaskSharesTheScopesContext() throws Exception {
+        Object seen = TaskContext.callShared(() -> {
+            CountDownLatch done = new CountDownLatch(1);
+            new ThreadPerTaskExecutor().execute(() -> {
+                TaskContext.set("from_own_executor", "own");
+                done.countDown();
+            });
+            assertThat(done.await(30, TimeUnit.SECONDS)).isTrue();
+            return TaskContext.get("from_own_executor");
+        });
+        assertThat(seen).isEqualTo("own");
     }
 
     @Test
