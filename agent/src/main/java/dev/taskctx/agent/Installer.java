@@ -25,7 +25,8 @@ public final class Installer {
 
     private static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
-            new ExecutorInstrumentation());
+            new ExecutorInstrumentation(),
+            new ThreadInstrumentation());
 
     private Installer() {
     }
