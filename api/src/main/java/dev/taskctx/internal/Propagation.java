@@ -323,6 +323,8 @@ public final class Propagation {
         } catch (ClassNotFoundException | LinkageError e) {
             return null;
         }
+    }
+
     /**
      * Prepares {@link #threadConstructed(Thread, Runnable)} before its advice is installed: resolves
      * the classes the decision needs, so that nothing is loaded inside a Thread constructor.
