@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * profiler, then times JVM start-up, and prints one table of all results.
  *
  * <p>Arguments: {@code quick} (fewer, shorter iterations), {@code startup=N} (launches per set-up,
- * default 20; 0 skips), {@code only=REGEX} (benchmarks to run).
+ * default 20; 0 skips), {@code only=REGEX} (benchmarks to run; {@code only=} runs none, start-up only).
  */
 public final class BenchMain {
 
@@ -45,7 +45,7 @@ public final class BenchMain {
             }
         }
         Map<String, Map<Agents, Result<?>[]>> rows = new LinkedHashMap<>();
-        for (Agents agents : Agents.values()) {
+        for (Agents agents : only.isEmpty() ? new Agents[0] : Agents.values()) {
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .include(only)
                     .jvmArgsAppend(agents.jvmArgs().toArray(new String[0]))
@@ -61,11 +61,8 @@ public final class BenchMain {
             Collection<RunResult> results;
             try {
                 results = new Runner(options.build()).run();
-            } catch (org.openjdk.jmh.runner.RunnerException e) {
-                if (e.getMessage() != null && e.getMessage().contains("No matching benchmarks")) {
-                    continue;
-                }
-                throw e;
+            } catch (org.openjdk.jmh.runner.NoBenchmarksException e) {
+                continue; // only= chose API benchmarks, which run without an agent only
             }
             for (RunResult result : results) {
                 String name = result.getParams().getBenchmark().replace("dev.taskctx.bench.", "");
@@ -80,23 +77,7 @@ public final class BenchMain {
             }
         }
         StringBuilder table = new StringBuilder();
-        table.append("| benchmark | entries | unit | no agent | TTL agent | taskctx | taskctx / no agent"
-                + " | B/op no agent | B/op TTL | B/op taskctx |\n");
-        table.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
-        for (Map.Entry<String, Map<Agents, Result<?>[]>> row : rows.entrySet()) {
-            String[] key = row.getKey().split("\\|");
-            Map<Agents, Result<?>[]> byAgent = row.getValue();
-            String unit = byAgent.values().iterator().next()[0].getScoreUnit();
-            table.append("| ").append(key[0]).append(" | ").append(key[1]).append(" | ").append(unit);
-            for (Agents agents : Agents.values()) {
-                table.append(" | ").append(score(byAgent.get(agents), 0));
-            }
-            table.append(" | ").append(ratio(byAgent.get(Agents.TASKCTX), byAgent.get(Agents.NONE)));
-            for (Agents agents : Agents.values()) {
-                table.append(" | ").append(allocation(byAgent.get(agents)));
-            }
-            table.append(" |\n");
-        }
+        appendResults(table, rows);
         if (startupRuns > 0) {
             Map<Agents, double[]> startup = StartupTimer.measure(startupRuns);
             table.append("\nJVM start-up of a hello-world, ").append(startupRuns)
@@ -115,6 +96,29 @@ public final class BenchMain {
         System.out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name")
                 + "), " + Runtime.getRuntime().availableProcessors() + " CPUs");
         System.out.println(table);
+    }
+
+    private static void appendResults(StringBuilder table, Map<String, Map<Agents, Result<?>[]>> rows) {
+        if (rows.isEmpty()) {
+            return;
+        }
+        table.append("| benchmark | entries | unit | no agent | TTL agent | taskctx | taskctx / no agent"
+                + " | B/op no agent | B/op TTL | B/op taskctx |\n");
+        table.append("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        for (Map.Entry<String, Map<Agents, Result<?>[]>> row : rows.entrySet()) {
+            String[] key = row.getKey().split("\\|");
+            Map<Agents, Result<?>[]> byAgent = row.getValue();
+            String unit = byAgent.values().iterator().next()[0].getScoreUnit();
+            table.append("| ").append(key[0]).append(" | ").append(key[1]).append(" | ").append(unit);
+            for (Agents agents : Agents.values()) {
+                table.append(" | ").append(score(byAgent.get(agents), 0));
+            }
+            table.append(" | ").append(ratio(byAgent.get(Agents.TASKCTX), byAgent.get(Agents.NONE)));
+            for (Agents agents : Agents.values()) {
+                table.append(" | ").append(allocation(byAgent.get(agents)));
+            }
+            table.append(" |\n");
+        }
     }
 
     private static String score(Result<?>[] results, int index) {
