@@ -3,6 +3,7 @@ package dev.taskctx.agent;
 import static net.bytebuddy.matcher.ElementMatchers.hasSuperType;
 import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
 import static net.bytebuddy.matcher.ElementMatchers.isInterface;
+import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 import static net.bytebuddy.matcher.ElementMatchers.named;
 import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
@@ -39,16 +40,18 @@ final class ExecutorInstrumentation implements HandOffFamily {
     @Override
     public AgentBuilder instrument(AgentBuilder builder, AgentOptions options) {
         Set<String> excluded = options.classNames("executors.exclude");
-        ElementMatcher.Junction<TypeDescription> applicationExecutors = not(isInterface())
-                .and(not(nameStartsWith("java.")))
+        // Names first: every class the JVM loads passes here, and only a name costs nothing to check.
+        ElementMatcher.Junction<TypeDescription> applicationExecutors = not(nameStartsWith("java."))
                 .and(not(nameStartsWith("jdk.")))
                 .and(not(nameStartsWith("sun.")))
                 .and(not(nameStartsWith("com.sun.")))
                 .and(not(namedOneOf(excluded.toArray(new String[0]))))
+                .and(not(isInterface()))
+                .and(not(isSynthetic()))
+                .and(hasSuperType(named("java.util.concurrent.Executor")))
                 // Pools instrumented at their own hand-off points keep task identity.
                 .and(not(hasSuperType(namedOneOf("java.util.concurrent.ThreadPoolExecutor",
-                        "java.util.concurrent.ForkJoinPool"))))
-                .and(hasSuperType(named("java.util.concurrent.Executor")));
+                        "java.util.concurrent.ForkJoinPool"))));
         return builder.type(applicationExecutors.or(namedOneOf(JDK_THREAD_PER_TASK)))
                 .transform((type, description, loader, module, domain) -> type
                         .visit(Advice.to(Execute.class).on(named("execute")

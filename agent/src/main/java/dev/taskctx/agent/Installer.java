@@ -1,6 +1,5 @@
 package dev.taskctx.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.isSynthetic;
 import static net.bytebuddy.matcher.ElementMatchers.nameMatches;
 import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
 
@@ -41,13 +40,18 @@ public final class Installer {
         if (System.getProperty("net.bytebuddy.safe") == null) {
             System.setProperty("net.bytebuddy.safe", "true");
         }
+        long started = System.nanoTime();
         AgentOptions options = AgentOptions.parse(arguments);
         AgentBuilder builder = new AgentBuilder.Default(new ByteBuddy().with(TypeValidation.DISABLED))
                 .disableClassFormatChanges()
                 .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
-                .with(AgentBuilder.DescriptionStrategy.Default.POOL_FIRST)
-                // The default ignores bootstrap classes, which are most of what taskctx instruments.
-                .ignore(isSynthetic().or(isTaskctxItself()))
+                // Loaded classes are described by reflection: describing each of the ~800 classes loaded at
+                // premain from its class file made the retransformation pass most of the start-up time.
+                .with(AgentBuilder.DescriptionStrategy.Default.HYBRID)
+                .with(new JdkTypeCache.Strategy())
+                // The default ignores bootstrap classes, which are most of what taskctx instruments. Names
+                // only: at premain every loaded class passes here, and a modifier check would parse each one.
+                .ignore(isTaskctxItself())
                 .with(new Reporter(options.debug()));
         StringBuilder enabled = new StringBuilder();
         for (HandOffFamily family : FAMILIES) {
@@ -62,7 +66,8 @@ public final class Installer {
         Propagation.agentStarted(options.on("threads"));
         if (options.debug()) {
             System.err.println("taskctx: agent active" + (lateAttach ? " (attached late)" : "")
-                    + "; hand-off families: " + enabled);
+                    + "; hand-off families: " + enabled
+                    + "; installed in " + (System.nanoTime() - started) / 1_000_000 + " ms");
         }
     }
 
