@@ -83,8 +83,15 @@ public final class Propagation {
         ThreadState state = ThreadState.current();
         state.handoffDepth++;
         Snapshot snapshot = state.context;
-        if (!snapshot.isEmpty() && task != null && !(task instanceof SnapshotRunnable)) {
+        if (task == null || task instanceof SnapshotRunnable) {
+            return;
+        }
+        if (!snapshot.isEmpty()) {
             TASKS.put(task, snapshot, keepAfterRun);
+        } else {
+            // A task object handed off again must not run in a snapshot left from an earlier hand-off
+            // that never ran it (rejected and run by the caller, discarded, removed from the queue).
+            TASKS.remove(task);
         }
     }
 
@@ -99,6 +106,40 @@ public final class Propagation {
         }
         if (thrown != null && task != null) {
             TASKS.remove(task);
+        }
+    }
+
+    /**
+     * A pool rejected a task and its rejection handler runs now, on the submitting thread, where
+     * {@code CallerRunsPolicy} runs the task inline: like any task, it runs in its submitter's context
+     * and not inside a hand-off, and what it changes is dropped when the handler returns. Returns what
+     * {@link #rejectionHandled} needs.
+     */
+    public static Object rejectionHandling() {
+        ThreadState state = ThreadState.current();
+        SuspendedHandOff suspended = new SuspendedHandOff(state.context, state.handoffDepth);
+        state.handoffDepth = 0;
+        return suspended;
+    }
+
+    /** Ends what {@link #rejectionHandling} began: the submitter's context and hand-off are back. */
+    public static void rejectionHandled(Object suspended) {
+        if (suspended instanceof SuspendedHandOff) {
+            SuspendedHandOff handOff = (SuspendedHandOff) suspended;
+            ThreadState state = ThreadState.current();
+            state.context = handOff.context;
+            state.handoffDepth = handOff.handoffDepth;
+        }
+    }
+
+    /** The submitter's state while a rejection handler runs. */
+    private static final class SuspendedHandOff {
+        final Snapshot context;
+        final int handoffDepth;
+
+        SuspendedHandOff(Snapshot context, int handoffDepth) {
+            this.context = context;
+            this.handoffDepth = handoffDepth;
         }
     }
 
