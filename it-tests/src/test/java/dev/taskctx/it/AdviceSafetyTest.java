@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskctx.TaskContext;
 import java.lang.reflect.Proxy;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -14,9 +12,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Contract point 6: the agent's advice never throws into application code and never calls the
@@ -24,27 +21,11 @@ import org.junit.jupiter.api.Test;
  */
 class AdviceSafetyTest {
 
-    private final List<ExecutorService> pools = new ArrayList<>();
-
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        TaskContext.clear();
-        for (ExecutorService pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
 
     private ExecutorService pool() {
-        ExecutorService pool = Executors.newFixedThreadPool(1);
-        pools.add(pool);
-        return pool;
+        return pools.add(Executors.newFixedThreadPool(1));
     }
 
     /** What a thread started now inherits: the submitter's context unless a hand-off were left open. */

@@ -4,11 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskctx.TaskContext;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -17,47 +14,25 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Contract point 5: rejection policies and failures behave as without the agent, and the caller's context is intact. */
 class RejectionAndFailureTest {
 
-    private final List<ThreadPoolExecutor> pools = new ArrayList<>();
-    private final CountDownLatch gate = new CountDownLatch(1);
-
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        gate.countDown();
-        TaskContext.clear();
-        for (ThreadPoolExecutor pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
 
     /** A one-thread pool without a queue whose worker is busy until the test ends: the next task is rejected. */
     private ThreadPoolExecutor saturated(RejectedExecutionHandler policy) throws InterruptedException {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>(), policy);
-        pools.add(pool);
-        CountDownLatch started = new CountDownLatch(1);
-        pool.execute(() -> {
-            started.countDown();
-            try {
-                gate.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        ThreadPoolExecutor pool = pools.add(
+                new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>(), policy));
+        pools.occupyWorker(pool);
         return pool;
+    }
+
+    private ThreadPoolExecutor idle() {
+        return pools.add(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>()));
     }
 
     @Test
@@ -98,8 +73,7 @@ class RejectionAndFailureTest {
     @Test
     void taskRunByCallerRunsPolicyAndSubmittedAgainWithoutContextSeesNone() throws Exception {
         ThreadPoolExecutor busy = saturated(new ThreadPoolExecutor.CallerRunsPolicy());
-        ThreadPoolExecutor idle = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
-        pools.add(idle);
+        ThreadPoolExecutor idle = idle();
         AtomicReference<CompletableFuture<Object>> seen = new AtomicReference<>(new CompletableFuture<>());
         Runnable reused = () -> seen.get().complete(TaskContext.get("request_id"));
         TaskContext.set("request_id", "first-submission");
@@ -114,8 +88,7 @@ class RejectionAndFailureTest {
     @Test
     void discardedTaskSubmittedAgainWithoutContextSeesNone() throws Exception {
         ThreadPoolExecutor busy = saturated(new ThreadPoolExecutor.DiscardPolicy());
-        ThreadPoolExecutor idle = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
-        pools.add(idle);
+        ThreadPoolExecutor idle = idle();
         CompletableFuture<Object> seen = new CompletableFuture<>();
         Runnable reused = () -> seen.complete(TaskContext.get("request_id"));
         TaskContext.set("request_id", "discarded-submission");
@@ -127,8 +100,7 @@ class RejectionAndFailureTest {
 
     @Test
     void shutDownExecutorRejectsAndLeavesTheCallersContextUnchanged() throws Exception {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
-        pools.add(pool);
+        ThreadPoolExecutor pool = idle();
         pool.shutdown();
         TaskContext.set("request_id", "after-shutdown");
         AtomicReference<Object> ran = new AtomicReference<>();
@@ -141,8 +113,7 @@ class RejectionAndFailureTest {
 
     @Test
     void theExceptionATaskThrowsReachesFutureGetAsTheCause() throws Exception {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
-        pools.add(pool);
+        ThreadPoolExecutor pool = idle();
         IllegalStateException failure = new IllegalStateException("thrown by the task");
         TaskContext.set("request_id", "failing-1");
         Future<Object> result = pool.submit(() -> {
@@ -154,8 +125,7 @@ class RejectionAndFailureTest {
 
     @Test
     void anErrorATaskThrowsReachesFutureGetAsTheCause() throws Exception {
-        ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new SynchronousQueue<>());
-        pools.add(pool);
+        ThreadPoolExecutor pool = idle();
         AssertionError failure = new AssertionError("an Error, not an Exception");
         TaskContext.set("request_id", "failing-2");
         Future<?> result = pool.submit((Runnable) () -> {

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.PriorityBlockingQueue;
@@ -18,9 +19,8 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Contract point 5: pools see the very objects the application submitted. Every task here is handed
@@ -28,54 +28,15 @@ import org.junit.jupiter.api.Test;
  */
 class TaskIdentityTest {
 
-    private final List<ThreadPoolExecutor> pools = new ArrayList<>();
-    private final CountDownLatch gate = new CountDownLatch(1);
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
 
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        gate.countDown();
-        TaskContext.clear();
-        for (ThreadPoolExecutor pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
-
-    private <E extends ThreadPoolExecutor> E pool(E pool) {
-        pools.add(pool);
-        return pool;
-    }
-
-    private static ThreadPoolExecutor singleThread(BlockingQueue<Runnable> queue) {
-        return new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, queue);
-    }
-
-    /** Occupies the pool's only worker until the test ends, so that later tasks stay queued. */
-    private void blockWorker(ThreadPoolExecutor pool) throws InterruptedException {
-        CountDownLatch started = new CountDownLatch(1);
-        pool.execute(() -> {
-            started.countDown();
-            awaitGate();
-        });
-        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
-    }
-
-    private void awaitGate() {
-        try {
-            gate.await(30, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private ThreadPoolExecutor singleThread(BlockingQueue<Runnable> queue) {
+        return pools.add(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, queue));
     }
 
     /** A task with a name for failure messages and Object's identity equals. */
-    private static final class NamedTask implements Runnable {
+    private static class NamedTask implements Runnable {
         private final String name;
 
         NamedTask(String name) {
@@ -96,7 +57,7 @@ class TaskIdentityTest {
     void beforeAndAfterExecuteReceiveTheSubmittedTask() throws Exception {
         CompletableFuture<Runnable> before = new CompletableFuture<>();
         CompletableFuture<Runnable> after = new CompletableFuture<>();
-        ThreadPoolExecutor pool = pool(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>()) {
+        ThreadPoolExecutor pool = pools.add(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>()) {
             @Override
             protected void beforeExecute(Thread worker, Runnable task) {
                 before.complete(task);
@@ -117,7 +78,7 @@ class TaskIdentityTest {
     @Test
     void afterExecuteReceivesTheExceptionTheTaskThrew() throws Exception {
         CompletableFuture<Throwable> seen = new CompletableFuture<>();
-        ThreadPoolExecutor pool = pool(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>()) {
+        ThreadPoolExecutor pool = pools.add(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new LinkedBlockingQueue<>()) {
             @Override
             protected void afterExecute(Runnable task, Throwable thrown) {
                 seen.complete(thrown);
@@ -138,8 +99,8 @@ class TaskIdentityTest {
 
     @Test
     void removeReturnsTrueForAQueuedTask() throws Exception {
-        ThreadPoolExecutor pool = pool(singleThread(new LinkedBlockingQueue<>()));
-        blockWorker(pool);
+        ThreadPoolExecutor pool = singleThread(new LinkedBlockingQueue<>());
+        pools.occupyWorker(pool);
         Runnable task = new NamedTask("queued");
         TaskContext.set("request_id", "identity-remove");
         pool.execute(task);
@@ -149,8 +110,8 @@ class TaskIdentityTest {
 
     @Test
     void getQueueHoldsTheSubmittedTasks() throws Exception {
-        ThreadPoolExecutor pool = pool(singleThread(new LinkedBlockingQueue<>()));
-        blockWorker(pool);
+        ThreadPoolExecutor pool = singleThread(new LinkedBlockingQueue<>());
+        pools.occupyWorker(pool);
         Runnable first = new NamedTask("first");
         Runnable second = new NamedTask("second");
         TaskContext.set("request_id", "identity-queue");
@@ -162,8 +123,8 @@ class TaskIdentityTest {
 
     @Test
     void shutdownNowReturnsTheSubmittedTasks() throws Exception {
-        ThreadPoolExecutor pool = pool(singleThread(new LinkedBlockingQueue<>()));
-        blockWorker(pool);
+        ThreadPoolExecutor pool = singleThread(new LinkedBlockingQueue<>());
+        pools.occupyWorker(pool);
         Runnable first = new NamedTask("first");
         Runnable second = new NamedTask("second");
         TaskContext.set("request_id", "identity-shutdown");
@@ -175,8 +136,8 @@ class TaskIdentityTest {
 
     @Test
     void purgeDropsCancelledFutures() throws Exception {
-        ThreadPoolExecutor pool = pool(singleThread(new LinkedBlockingQueue<>()));
-        blockWorker(pool);
+        ThreadPoolExecutor pool = singleThread(new LinkedBlockingQueue<>());
+        pools.occupyWorker(pool);
         TaskContext.set("request_id", "identity-purge");
         Future<?> cancelled = pool.submit(new NamedTask("cancelled"));
         Future<?> kept = pool.submit(new NamedTask("kept"));
@@ -209,18 +170,10 @@ class TaskIdentityTest {
 
     @Test
     void priorityQueuePoolRunsComparableTasksInPriorityOrderEachWithItsOwnContext() throws Exception {
-        ThreadPoolExecutor pool = pool(singleThread(new PriorityBlockingQueue<>()));
+        ThreadPoolExecutor pool = singleThread(new PriorityBlockingQueue<>());
         List<String> log = new CopyOnWriteArrayList<>();
-        CountDownLatch started = new CountDownLatch(1);
-        // The first task goes straight to the new worker, never through the priority queue.
-        pool.execute(new PriorityTask(Integer.MIN_VALUE, log) {
-            @Override
-            public void run() {
-                started.countDown();
-                awaitGate();
-            }
-        });
-        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        // The occupying task goes straight to the new worker, never through the priority queue.
+        pools.occupyWorker(pool);
         for (int priority : new int[] {5, 1, 4, 2, 3}) {
             TaskContext.set("request_id", "request-" + priority);
             pool.execute(new PriorityTask(priority, log));
@@ -233,7 +186,7 @@ class TaskIdentityTest {
                 done.countDown();
             }
         });
-        gate.countDown();
+        pools.releaseWorkers();
         assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(log).containsExactly("1:request-1", "2:request-2", "3:request-3", "4:request-4", "5:request-5");
     }
@@ -241,7 +194,7 @@ class TaskIdentityTest {
     @Test
     void scheduledPoolDecorateTaskSeesTheOriginalRunnableAndCallable() throws Exception {
         List<Object> decorated = new CopyOnWriteArrayList<>();
-        ScheduledThreadPoolExecutor pool = pool(new ScheduledThreadPoolExecutor(1) {
+        ScheduledThreadPoolExecutor pool = pools.add(new ScheduledThreadPoolExecutor(1) {
             @Override
             protected <V> RunnableScheduledFuture<V> decorateTask(Runnable task, RunnableScheduledFuture<V> future) {
                 decorated.add(task);
@@ -267,7 +220,7 @@ class TaskIdentityTest {
 
     @Test
     void scheduledPoolRemoveOnCancelPolicyStillEmptiesTheQueue() {
-        ScheduledThreadPoolExecutor pool = pool(new ScheduledThreadPoolExecutor(1));
+        ScheduledThreadPoolExecutor pool = pools.add(new ScheduledThreadPoolExecutor(1));
         pool.setRemoveOnCancelPolicy(true);
         TaskContext.set("request_id", "identity-remove-on-cancel");
         ScheduledFuture<?> once = pool.schedule(new NamedTask("once"), 1, TimeUnit.HOURS);
@@ -276,6 +229,37 @@ class TaskIdentityTest {
         once.cancel(false);
         periodic.cancel(false);
         assertThat(pool.getQueue()).isEmpty();
+    }
+
+    /** An application executor that only queues; the test runs what it queued. */
+    private static final class OwnQueueExecutor implements Executor {
+        final List<Runnable> queue = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void execute(Runnable task) {
+            queue.add(task);
+        }
+    }
+
+    @Test
+    void applicationExecutorGetsTheTaskWrappedInAWrapperThatActsForIt() throws Exception {
+        OwnQueueExecutor ownQueue = new OwnQueueExecutor();
+        List<Runnable> given = ownQueue.queue;
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        Runnable task = new NamedTask("the submitted task") {
+            @Override
+            public void run() {
+                seen.complete(TaskContext.get("request_id"));
+            }
+        };
+        TaskContext.set("request_id", "identity-wrapped");
+        ownQueue.execute(task);
+        TaskContext.clear();
+        Runnable queued = given.get(0);
+        assertThat(queued).as("an application executor's own queue holds a wrapper").isNotSameAs(task);
+        assertThat(queued).hasToString("the submitted task");
+        queued.run();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("identity-wrapped");
     }
 
     private static int identity(Object a, Object b) {
