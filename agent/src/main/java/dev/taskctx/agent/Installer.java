@@ -25,7 +25,11 @@ public final class Installer {
 
     private static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
-            new ExecutorInstrumentation());
+            new ExecutorInstrumentation(),
+            new ForkJoinInstrumentation(),
+            new CompletableFutureInstrumentation(),
+            new ScheduledExecutorInstrumentation(),
+            new TimerInstrumentation());
 
     private Installer() {
     }

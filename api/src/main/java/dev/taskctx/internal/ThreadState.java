@@ -25,6 +25,8 @@ final class ThreadState {
     int handoffDepth;
     /** The state handed to the thread this thread is constructing; consumed by the Thread constructor advice. */
     ThreadState constructedChild;
+    /** Set by invoke()/invokeAll() until the root task they run in this thread starts; see Propagation.beginForkJoinTask. */
+    boolean rootTaskPending;
 
     ThreadState(Snapshot context) {
         this.context = context;
