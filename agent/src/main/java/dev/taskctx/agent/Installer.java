@@ -29,7 +29,8 @@ public final class Installer {
             new ForkJoinInstrumentation(),
             new CompletableFutureInstrumentation(),
             new ScheduledExecutorInstrumentation(),
-            new TimerInstrumentation());
+            new TimerInstrumentation(),
+            new ThreadInstrumentation());
 
     private Installer() {
     }

@@ -3,6 +3,7 @@ package dev.taskctx.internal;
 import dev.taskctx.Snapshot;
 import java.util.TimerTask;
 import java.util.concurrent.RunnableScheduledFuture;
+import java.util.Set;
 
 /**
  * The propagation core: capture, install and restore, and the hooks the agent's advice calls from
@@ -220,20 +221,30 @@ public final class Propagation {
                 ? parent.context
                 : Snapshot.empty();
         ThreadState child = new ThreadState(inherited);
-        parent.constructedChild = child;
+        // Only a child that inherited something can need resetting; holding no reference otherwise
+        // means nothing is kept when the constructor advice is not installed (threads=off).
+        parent.constructedChild = inherited.isEmpty() ? null : child;
         return child;
     }
 
     /**
-     * A thread constructor has finished on the current thread; {@code startsEmpty} says the new
-     * thread is pool infrastructure and must not keep the context it inherited.
+     * A constructor of {@code thread} has finished on the current thread (its creator). If the new
+     * thread is infrastructure ({@link InfrastructureThreads#startsEmpty}: a pool's worker, a JDK
+     * service thread, an excluded class), it drops the snapshot it inherited and starts empty.
+     * Idempotent: a thread's nested constructors call it once each, and the first call decides.
+     *
+     * @param target the task the thread will run, or null (a subclass overriding run())
      */
-    public static void threadConstructed(boolean startsEmpty) {
+    public static void threadConstructed(Thread thread, Runnable target) {
+        // A JNI-attached or primordial thread runs its own constructor: it has no creator.
+        if (thread == null || thread == Thread.currentThread()) {
+            return;
+        }
         ThreadState parent = ThreadState.current();
         ThreadState child = parent.constructedChild;
         if (child != null) {
             parent.constructedChild = null;
-            if (startsEmpty) {
+            if (InfrastructureThreads.startsEmpty(thread, target)) {
                 child.context = Snapshot.empty();
             }
         }
@@ -353,5 +364,17 @@ public final class Propagation {
         } catch (ClassNotFoundException | LinkageError e) {
             return null;
         }
+    }
+
+    /**
+     * Prepares {@link #threadConstructed(Thread, Runnable)} before its advice is installed: resolves
+     * the classes the decision needs, so that nothing is loaded inside a Thread constructor.
+     *
+     * @param excludedClassNames threads of these classes, or running targets of these classes, start empty
+     */
+    public static void threadConstructionObserved(Set<String> excludedClassNames) {
+        ThreadState.current();
+        InfrastructureThreads.configure(excludedClassNames);
+        InfrastructureThreads.startsEmpty(Thread.currentThread(), null);
     }
 }

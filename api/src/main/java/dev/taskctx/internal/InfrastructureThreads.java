@@ -1,0 +1,117 @@
+package dev.taskctx.internal;
+
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * Decides whether a newly constructed thread is infrastructure (a pool's worker, a JDK service
+ * thread) that must start with an empty context instead of keeping its creator's snapshot for the
+ * rest of its life. Internal; called from Thread-constructor advice, so it loads no classes,
+ * walks no stacks and allocates nothing: everything it needs is resolved by {@link #configure}
+ * before the advice is installed.
+ */
+final class InfrastructureThreads {
+
+    /** Worker loops that pools hand to their thread factories; a worker may be started outside execute(). */
+    private static final String[] WORKER_LOOPS = {
+        "java.util.concurrent.ThreadPoolExecutor$Worker",
+    };
+    /** Hidden classes of lambdas are named {@code Host$$Lambda...}; a lambda counts as its host. */
+    private static final String LAMBDA = "$$Lambda";
+
+    private static volatile Class<?>[] workerLoops = new Class<?>[0];
+    /** {@code java.lang.BaseVirtualThread} (JDK 21+), or null: virtual threads are the application's threads. */
+    private static volatile Class<?> virtualThread;
+    private static volatile ClassLoader platformLoader;
+    private static volatile String[] excluded = new String[0];
+
+    private InfrastructureThreads() {
+    }
+
+    static void configure(Set<String> excludedClassNames) {
+        Class<?>[] loops = new Class<?>[WORKER_LOOPS.length];
+        int found = 0;
+        for (String name : WORKER_LOOPS) {
+            Class<?> type = bootstrapClass(name);
+            if (type != null) {
+                loops[found++] = type;
+            }
+        }
+        workerLoops = Arrays.copyOf(loops, found);
+        virtualThread = bootstrapClass("java.lang.BaseVirtualThread");
+        platformLoader = ClassLoader.getPlatformClassLoader();
+        excluded = excludedClassNames.toArray(new String[0]);
+    }
+
+    private static Class<?> bootstrapClass(String name) {
+        try {
+            return Class.forName(name, false, null);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether {@code thread}, about to run {@code target} (null for a subclass that overrides run()),
+     * must start empty: its class derives from a JDK Thread subclass other than the virtual threads
+     * (ForkJoin workers and carriers, TimerThread, InnocuousThread, ...), its target is a pool's
+     * worker loop or a class of the JDK's internal packages, or the thread's class or the target's
+     * class is excluded by the {@code threads.exclude} option.
+     */
+    static boolean startsEmpty(Thread thread, Runnable target) {
+        Class<?> threadClass = thread.getClass();
+        if (threadClass != Thread.class && derivesFromJdkThreadSubclass(threadClass)) {
+            return true;
+        }
+        if (target != null) {
+            Class<?> targetClass = target.getClass();
+            for (Class<?> loop : workerLoops) {
+                if (targetClass == loop) {
+                    return true;
+                }
+            }
+            if (isJdk(targetClass) && isInternalPackage(targetClass.getName())) {
+                return true;
+            }
+        }
+        String[] names = excluded;
+        return names.length > 0
+                && (isExcluded(threadClass, names) || (target != null && isExcluded(target.getClass(), names)));
+    }
+
+    private static boolean derivesFromJdkThreadSubclass(Class<?> threadClass) {
+        Class<?> virtual = virtualThread;
+        if (virtual != null && virtual.isAssignableFrom(threadClass)) {
+            return false;
+        }
+        for (Class<?> type = threadClass; type != null && type != Thread.class; type = type.getSuperclass()) {
+            if (isJdk(type)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isJdk(Class<?> type) {
+        ClassLoader loader = type.getClassLoader();
+        return loader == null || loader == platformLoader;
+    }
+
+    private static boolean isInternalPackage(String className) {
+        return className.startsWith("sun.") || className.startsWith("jdk.") || className.startsWith("com.sun.");
+    }
+
+    /** The class or one of its superclasses is named in {@code names}; a lambda is matched by its host class. */
+    private static boolean isExcluded(Class<?> type, String[] names) {
+        for (Class<?> c = type; c != null && c != Object.class && c != Thread.class; c = c.getSuperclass()) {
+            String className = c.getName();
+            for (String name : names) {
+                if (className.startsWith(name)
+                        && (className.length() == name.length() || className.startsWith(LAMBDA, name.length()))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+}
