@@ -36,7 +36,7 @@ final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
 
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.Argument(0) Runnable task) {
-            Propagation.handOff(task, false);
+            Propagation.handOffToPool(task);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

@@ -15,12 +15,8 @@ import java.util.jar.JarFile;
  * Loads the agent's own classes (the installer, the instrumentation and the relocated ByteBuddy)
  * from {@code inst/} inside taskctx.jar. Its parent is the bootstrap loader, where the api lives, so
  * advice compiled against the api links to the one copy that the JDK and the application share.
- *
- * <p>Public because a renamed taskctx.jar is appended to the bootstrap search after the system loader
- * has defined {@code AgentLauncher}: the launcher then links to the bootstrap copy of this class, a
- * different runtime package, where package access fails.
  */
-public final class AgentClassLoader extends ClassLoader {
+final class AgentClassLoader extends ClassLoader {
 
     private static final String PREFIX = "inst/";
 
@@ -32,7 +28,7 @@ public final class AgentClassLoader extends ClassLoader {
     private final String jarUrl;
     private final ProtectionDomain domain;
 
-    public AgentClassLoader(JarFile jar, File file) throws MalformedURLException {
+    AgentClassLoader(JarFile jar, File file) throws MalformedURLException {
         super("taskctx", null);
         this.jar = jar;
         URL location = file.toURI().toURL();

@@ -92,16 +92,22 @@ public final class Propagation {
         ThreadState state = ThreadState.current();
         state.handoffDepth++;
         Snapshot snapshot = state.context;
-        if (task == null || task instanceof SnapshotRunnable) {
-            return;
-        }
-        if (!snapshot.isEmpty()) {
+        if (!snapshot.isEmpty() && task != null && !(task instanceof SnapshotRunnable)) {
             TASKS.put(task, snapshot, keepAfterRun);
-        } else {
-            // A task object handed off again must not run in a snapshot left from an earlier hand-off
-            // that never ran it (rejected and run by the caller, discarded, removed from the queue).
+        }
+    }
+
+    /**
+     * {@link #handOff} at {@code ThreadPoolExecutor.execute}. The application may hand a task object
+     * off again after a pool rejected, discarded or removed it without running it (its binding is still
+     * there); handed off with an empty context, it must not run in the snapshot left from then. Other
+     * hand-offs keep a binding made earlier (a fork/join push of a task bound when it was created).
+     */
+    public static void handOffToPool(Object task) {
+        if (task != null && ThreadState.current().context.isEmpty()) {
             TASKS.remove(task);
         }
+        handOff(task, false);
     }
 
     /**
