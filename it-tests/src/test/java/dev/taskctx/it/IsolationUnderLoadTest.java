@@ -9,11 +9,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -27,7 +31,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The security property: under load, no request ever sees another's values. Concurrent requests, each
- * with a unique id, fan out tasks across pools; every task hands off once more; every task checks that
+ * with a unique id, fan out tasks across pools, fork/join, CompletableFuture stages and (JDK 21+)
+ * virtual threads; every task hands off once more; every task checks that
  * its context is exactly its own request's. Bounded in count (32 x 3,200 tasks) and time (30 s per batch).
  * Run it alone with {@code mvn -B verify -pl it-tests -am -Dgroups=stress}.
  */
@@ -77,8 +82,21 @@ class IsolationUnderLoadTest {
         }
     }
 
-    /** Where tasks are handed off: the watched pools, and a virtual-thread executor on JDK 21+. */
-    private final List<ExecutorService> destinations = new ArrayList<>();
+    /** One way of handing a task off. */
+    private interface HandOff {
+        void handOff(Runnable task);
+    }
+
+    /**
+     * Where tasks are handed off: the watched pools, a plain Executors pool, a ForkJoinPool (execute and
+     * fork), CompletableFuture async stages and dependents completed by a thread with a context of its
+     * own, and virtual threads on JDK 21+.
+     */
+    private final List<HandOff> destinations = new ArrayList<>();
+    private final List<ExecutorService> pools = new ArrayList<>();
+    private final List<String> destinationNames = new ArrayList<>();
+    private final BlockingQueue<CompletableFuture<Void>> toComplete = new LinkedBlockingQueue<>();
+    private Thread completer;
     private final List<WatchedPool> watched = new ArrayList<>();
     private final LongAdder checked = new LongAdder();
     private final Queue<String> crossTalk = new ConcurrentLinkedQueue<>();
@@ -92,19 +110,56 @@ class IsolationUnderLoadTest {
         WatchedPool cached = new WatchedPool("cached", 0, Integer.MAX_VALUE, new SynchronousQueue<>());
         watched.add(fixed);
         watched.add(cached);
-        destinations.add(fixed);
-        destinations.add(cached);
-        destinations.add(Executors.newFixedThreadPool(3));
+        ExecutorService plain = Executors.newFixedThreadPool(3);
+        ForkJoinPool forkJoin = new ForkJoinPool(3);
+        pools.addAll(List.of(fixed, cached, plain, forkJoin));
+        destination("fixed pool", fixed::execute);
+        destination("cached pool", cached::execute);
+        destination("Executors.newFixedThreadPool", plain::execute);
+        destination("ForkJoinPool.execute", forkJoin::execute);
+        destination("ForkJoinTask.fork", task -> forkJoin.execute(() -> ForkJoinTask.adapt(task).fork()));
+        destination("CompletableFuture.runAsync", task -> CompletableFuture.runAsync(task));
+        destination("CompletableFuture.thenRunAsync", task -> CompletableFuture.supplyAsync(() -> "stage", plain)
+                .thenRunAsync(task, cached));
+        destination("CompletableFuture dependent completed elsewhere", task -> {
+            CompletableFuture<Void> future = new CompletableFuture<>();
+            future.thenRun(task);
+            toComplete.add(future);
+        });
         ExecutorService virtual = virtualThreadPerTaskExecutor();
         if (virtual != null) {
-            destinations.add(virtual);
+            pools.add(virtual);
+            destination("virtual threads", virtual::execute);
         }
+        // Completes the futures of every request from a thread that holds a context of its own.
+        completer = new Thread(() -> {
+            TaskContext.set("request_id", "the-completer");
+            try {
+                while (true) {
+                    CompletableFuture<Void> future = toComplete.take();
+                    if (future.isDone()) {
+                        return;
+                    }
+                    future.complete(null);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "completer");
+        completer.start();
+    }
+
+    private void destination(String name, HandOff handOff) {
+        destinationNames.add(name);
+        destinations.add(handOff);
     }
 
     @AfterEach
     void stopPools() throws InterruptedException {
         TaskContext.clear();
-        for (ExecutorService pool : destinations) {
+        toComplete.add(CompletableFuture.completedFuture(null));
+        completer.join(TimeUnit.SECONDS.toMillis(30));
+        for (ExecutorService pool : pools) {
             pool.shutdownNow();
             assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
         }
@@ -138,15 +193,15 @@ class IsolationUnderLoadTest {
                 CountDownLatch done = new CountDownLatch(2 * BATCH);
                 for (int i = 0; i < BATCH; i++) {
                     int task = batch * BATCH + i;
-                    ExecutorService first = destinations.get((number + task) % destinations.size());
-                    ExecutorService second = destinations.get((number + task + 1) % destinations.size());
-                    first.execute(() -> {
+                    HandOff first = destinations.get((number + task) % destinations.size());
+                    HandOff second = destinations.get((number + task + 1) % destinations.size());
+                    first.handOff(() -> {
                         try {
                             check(id, own);
                             String step = "step-" + task;
                             TaskContext.set("step", step);
                             Map<String, Object> handedOn = Map.of("request_id", id, "step", step);
-                            second.execute(() -> {
+                            second.handOff(() -> {
                                 try {
                                     check(id, handedOn);
                                 } finally {
@@ -201,6 +256,25 @@ class IsolationUnderLoadTest {
         return probed.size();
     }
 
+    /**
+     * Runs, with an empty context, as many tasks at once as {@code pool} has parallelism: each must see
+     * an empty context (a fork/join worker installs a task's own snapshot, or the empty one, around it).
+     */
+    private static int probeForkJoin(ForkJoinPool pool, Queue<String> probeLeaks) throws InterruptedException {
+        int parallelism = pool.getParallelism();
+        CountDownLatch finished = new CountDownLatch(parallelism);
+        for (int i = 0; i < parallelism; i++) {
+            pool.execute(() -> {
+                if (!TaskContext.asMap().isEmpty()) {
+                    probeLeaks.add(Thread.currentThread().getName() + " probe saw " + TaskContext.asMap());
+                }
+                finished.countDown();
+            });
+        }
+        assertThat(finished.await(30, TimeUnit.SECONDS)).isTrue();
+        return parallelism;
+    }
+
     @Test
     void concurrentRequestsEachSeeOnlyTheirOwnContextAndNoWorkerKeepsOne() throws Exception {
         long start = System.nanoTime();
@@ -222,11 +296,14 @@ class IsolationUnderLoadTest {
         for (WatchedPool pool : watched) {
             probedWorkers += probeEveryWorker(pool, probeLeaks);
         }
+        probedWorkers += probeForkJoin((ForkJoinPool) pools.get(3), probeLeaks);
+        probedWorkers += probeForkJoin(ForkJoinPool.commonPool(), probeLeaks);
         long restingChecks = watched.stream().mapToLong(pool -> pool.restingChecks.sum()).sum();
         List<String> restingLeaks = new ArrayList<>();
         watched.forEach(pool -> restingLeaks.addAll(pool.restingLeaks));
 
-        System.out.printf("isolation under load (JDK %d): %d requests, %d tasks checked in %d ms over %d executors, "
+        System.out.println("isolation under load: hand-offs used: " + String.join(", ", destinationNames));
+        System.out.printf("isolation under load (JDK %d): %d requests, %d tasks checked in %d ms over %d kinds of hand-off, "
                         + "cross-talk found: %d; worker checks outside tasks: %d, contexts found there: %d; "
                         + "workers probed after the run: %d, contexts found: %d%n",
                 Runtime.version().feature(), REQUESTS, checked.sum() - REQUESTS, elapsedMillis, destinations.size(),
