@@ -100,7 +100,10 @@ public final class Installer {
         @Override
         public void onError(String typeName, ClassLoader loader, JavaModule module, boolean loaded, Throwable error) {
             if (reported.add(typeName)) {
-                System.err.println("taskctx: could not instrument " + typeName + " (" + error
+                // The simple name: the relocated ByteBuddy package of the exception says nothing to the user.
+                String reason = error.getMessage() == null ? error.getClass().getSimpleName()
+                        : error.getClass().getSimpleName() + ": " + error.getMessage();
+                System.err.println("taskctx: could not instrument " + typeName + " (" + reason
                         + "); the application runs on without propagation through this class");
             }
         }

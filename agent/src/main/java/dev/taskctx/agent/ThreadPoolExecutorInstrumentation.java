@@ -25,6 +25,8 @@ final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
         return builder.type(named("java.util.concurrent.ThreadPoolExecutor"))
                 .transform((type, description, loader, module, domain) -> type
                         .visit(Advice.to(Execute.class).on(named("execute").and(takesArguments(Runnable.class))))
+                        // reject() runs the handler on the submitting thread; CallerRunsPolicy runs the task there.
+                        .visit(Advice.to(Reject.class).on(named("reject").and(takesArguments(Runnable.class))))
                         // runWorker calls task.run() between beforeExecute and afterExecute.
                         .visit(CallSiteRedirect.redirect(named("runWorker"), Runnable.class, "run",
                                 Propagation.class, "runTask")));
@@ -34,12 +36,25 @@ final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
 
         @Advice.OnMethodEnter(suppress = Throwable.class)
         static void enter(@Advice.Argument(0) Runnable task) {
-            Propagation.handOff(task, false);
+            Propagation.handOffToPool(task);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
         static void exit(@Advice.Argument(0) Runnable task, @Advice.Thrown Throwable thrown) {
             Propagation.handOffDone(task, thrown);
+        }
+    }
+
+    static final class Reject {
+
+        @Advice.OnMethodEnter(suppress = Throwable.class)
+        static Object enter() {
+            return Propagation.rejectionHandling();
+        }
+
+        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
+        static void exit(@Advice.Enter Object suspended) {
+            Propagation.rejectionHandled(suspended);
         }
     }
 }

@@ -98,6 +98,19 @@ public final class Propagation {
     }
 
     /**
+     * {@link #handOff} at {@code ThreadPoolExecutor.execute}. The application may hand a task object
+     * off again after a pool rejected, discarded or removed it without running it (its binding is still
+     * there); handed off with an empty context, it must not run in the snapshot left from then. Other
+     * hand-offs keep a binding made earlier (a fork/join push of a task bound when it was created).
+     */
+    public static void handOffToPool(Object task) {
+        if (task != null && ThreadState.current().context.isEmpty()) {
+            TASKS.remove(task);
+        }
+        handOff(task, false);
+    }
+
+    /**
      * The hand-off that {@link #handOff} began has returned; if it threw, the task was not accepted
      * and its binding is dropped.
      */
@@ -108,6 +121,40 @@ public final class Propagation {
         }
         if (thrown != null && task != null) {
             TASKS.remove(task);
+        }
+    }
+
+    /**
+     * A pool rejected a task and its rejection handler runs now, on the submitting thread, where
+     * {@code CallerRunsPolicy} runs the task inline: like any task, it runs in its submitter's context
+     * and not inside a hand-off, and what it changes is dropped when the handler returns. Returns what
+     * {@link #rejectionHandled} needs.
+     */
+    public static Object rejectionHandling() {
+        ThreadState state = ThreadState.current();
+        SuspendedHandOff suspended = new SuspendedHandOff(state.context, state.handoffDepth);
+        state.handoffDepth = 0;
+        return suspended;
+    }
+
+    /** Ends what {@link #rejectionHandling} began: the submitter's context and hand-off are back. */
+    public static void rejectionHandled(Object suspended) {
+        if (suspended instanceof SuspendedHandOff) {
+            SuspendedHandOff handOff = (SuspendedHandOff) suspended;
+            ThreadState state = ThreadState.current();
+            state.context = handOff.context;
+            state.handoffDepth = handOff.handoffDepth;
+        }
+    }
+
+    /** The submitter's state while a rejection handler runs. */
+    private static final class SuspendedHandOff {
+        final Snapshot context;
+        final int handoffDepth;
+
+        SuspendedHandOff(Snapshot context, int handoffDepth) {
+            this.context = context;
+            this.handoffDepth = handoffDepth;
         }
     }
 
