@@ -10,8 +10,9 @@ import net.bytebuddy.asm.Advice;
 /**
  * {@code ThreadPoolExecutor} (and every subclass that does not replace {@code execute}): the snapshot
  * is bound beside the task at {@code execute}, and the worker runs the task inside it. The task
- * object is never wrapped, so {@code getQueue()}, {@code remove}, {@code shutdownNow} and
- * {@code beforeExecute}/{@code afterExecute} see what the application submitted.
+ * object is not wrapped, so {@code getQueue()}, {@code remove}, {@code shutdownNow} and
+ * {@code beforeExecute}/{@code afterExecute} see what the application submitted; the one exception
+ * is an object that is still waiting in a pool with another context when it is handed off again.
  */
 final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
 
@@ -35,8 +36,8 @@ final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
     static final class Execute {
 
         @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.Argument(0) Runnable task) {
-            Propagation.handOffToPool(task);
+        static void enter(@Advice.Argument(value = 0, readOnly = false) Runnable task) {
+            task = Propagation.handOffToPool(task);
         }
 
         @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)

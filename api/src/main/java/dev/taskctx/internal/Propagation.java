@@ -98,16 +98,25 @@ public final class Propagation {
     }
 
     /**
-     * {@link #handOff} at {@code ThreadPoolExecutor.execute}. The application may hand a task object
-     * off again after a pool rejected, discarded or removed it without running it (its binding is still
-     * there); handed off with an empty context, it must not run in the snapshot left from then. Other
-     * hand-offs keep a binding made earlier (a fork/join push of a task bound when it was created).
+     * {@link #handOff} at {@code ThreadPoolExecutor.execute}; returns the task to queue. The binding
+     * is one per task object, so two cases need care. A task object handed off again after a pool
+     * rejected, discarded or removed it without running it still has the binding from then: handed
+     * off with an empty context, that binding is dropped. A task object that is still waiting with
+     * another snapshot (one {@code Runnable} instance submitted by two requests) is queued this time
+     * in a {@code SnapshotRunnable}, so that each run sees its own submitter's context.
      */
-    public static void handOffToPool(Object task) {
-        if (task != null && ThreadState.current().context.isEmpty()) {
-            TASKS.remove(task);
+    public static Runnable handOffToPool(Runnable task) {
+        ThreadState state = ThreadState.current();
+        state.handoffDepth++;
+        Snapshot snapshot = state.context;
+        if (task == null || task instanceof SnapshotRunnable) {
+            return task;
         }
-        handOff(task, false);
+        if (snapshot.isEmpty()) {
+            TASKS.remove(task);
+            return task;
+        }
+        return TASKS.bindIfUnbound(task, snapshot) ? task : new SnapshotRunnable(snapshot, task);
     }
 
     /**

@@ -56,6 +56,18 @@ final class TaskTable {
 
     /** Binds {@code snapshot} to {@code task}, replacing an earlier binding of the same task. */
     void put(Object task, Snapshot snapshot, boolean keepAfterRun) {
+        bind(task, snapshot, keepAfterRun, true);
+    }
+
+    /**
+     * Binds {@code snapshot} to {@code task} unless the task is bound to another snapshot already;
+     * returns whether {@code task} is now bound to {@code snapshot}.
+     */
+    boolean bindIfUnbound(Object task, Snapshot snapshot) {
+        return bind(task, snapshot, false, false);
+    }
+
+    private boolean bind(Object task, Snapshot snapshot, boolean keepAfterRun, boolean replace) {
         int h = hash(task);
         Stripe stripe = stripes[h & (STRIPES - 1)];
         synchronized (stripe) {
@@ -65,6 +77,9 @@ final class TaskTable {
             Entry prev = null;
             for (Entry e = first; e != null; prev = e, e = e.next) {
                 if (e.get() == task) {
+                    if (!replace && e.snapshot != snapshot) {
+                        return false;
+                    }
                     Entry replacement = new Entry(task, h, snapshot, keepAfterRun, e.next, collected);
                     if (prev == null) {
                         buckets[index] = replacement;
@@ -72,7 +87,7 @@ final class TaskTable {
                         prev.next = replacement;
                     }
                     e.clear();
-                    return;
+                    return true;
                 }
             }
             buckets[index] = new Entry(task, h, snapshot, keepAfterRun, first, collected);
@@ -80,6 +95,7 @@ final class TaskTable {
             if (++stripe.size > buckets.length) {
                 resize(stripe);
             }
+            return true;
         }
     }
 

@@ -124,6 +124,32 @@ class ContextIsolationTest {
     }
 
     @Test
+    void sameTaskObjectQueuedByTwoRequestsRunsOnceInEachContext() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        pool.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        java.util.List<Object> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        CountDownLatch ran = new CountDownLatch(2);
+        Runnable shared = () -> {
+            seen.add(TaskContext.get("request_id"));
+            ran.countDown();
+        };
+        TaskContext.set("request_id", "request-A");
+        pool.execute(shared);
+        TaskContext.set("request_id", "request-B");
+        pool.execute(shared);
+        TaskContext.clear();
+        release.countDown();
+        assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactly("request-A", "request-B");
+    }
+
+    @Test
     void removeAndClearInTaskAffectOnlyTheTask() throws Exception {
         TaskContext.set("request_id", "keep");
         TaskContext.set("other", "keep-too");

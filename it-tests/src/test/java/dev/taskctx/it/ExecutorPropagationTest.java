@@ -266,6 +266,25 @@ class ExecutorPropagationTest {
     }
 
     @Test
+    void lambdaExecutorThatStartsThreadPropagatesThroughTheThread() throws Exception {
+        Executor lambda = task -> new Thread(task).start();
+        TaskContext.set("request_id", "lambda-thread");
+        assertThat(seenVia(lambda)).isEqualTo("lambda-thread");
+    }
+
+    @Test
+    void lambdaExecutorOverOwnQueueCarriesNothingBecauseHiddenClassesCannotBeTransformed() throws Exception {
+        BlockingQueue<Runnable> queue = new LinkedBlockingQueue<>();
+        Executor lambda = queue::add;
+        TaskContext.set("request_id", "lost");
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        lambda.execute(() -> seen.complete(TaskContext.get("request_id")));
+        TaskContext.clear();
+        queue.take().run();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isNull();
+    }
+
+    @Test
     void taskThatSubmitsTaskPassesContextOn() throws Exception {
         ExecutorService outer = pool(Executors.newFixedThreadPool(1));
         ExecutorService inner = pool(Executors.newFixedThreadPool(1));
