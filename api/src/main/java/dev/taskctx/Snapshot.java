@@ -1,6 +1,7 @@
 package dev.taskctx;
 
 import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.SnapshotAccess;
 import dev.taskctx.internal.SnapshotCallable;
 import dev.taskctx.internal.SnapshotRunnable;
 import java.util.Collections;
@@ -15,16 +16,36 @@ import java.util.concurrent.Callable;
  * <p>A snapshot never changes after it is created, so it may be shared freely between threads.
  * {@link #run}, {@link #call} and the {@code wrap} methods make it the current context of the
  * calling thread for the duration of a piece of work and put the thread's previous context back
- * afterwards, also when the work throws.
+ * afterwards, also when the work throws. A snapshot taken while thread-locals are registered
+ * ({@link TaskContext#register}) also holds their values, and installing it installs them too.
  */
 public final class Snapshot {
 
     private static final Snapshot EMPTY = new Snapshot(Collections.emptyMap());
 
+    static {
+        SnapshotAccess.provide(new Access());
+    }
+
     private final Map<String, Object> values;
+    /** This snapshot without carried thread-local values: itself, unless it carries some. */
+    private final Snapshot entries;
+    /** The accessors whose values were captured beside the entries, and those values; null when none. */
+    private final ThreadLocalAccessor<?>[] carriedBy;
+    private final Object[] carried;
 
     private Snapshot(Map<String, Object> values) {
         this.values = values;
+        this.entries = this;
+        this.carriedBy = null;
+        this.carried = null;
+    }
+
+    private Snapshot(Snapshot entries, ThreadLocalAccessor<?>[] carriedBy, Object[] carried) {
+        this.values = entries.values;
+        this.entries = entries;
+        this.carriedBy = carriedBy;
+        this.carried = carried;
     }
 
     /** The snapshot with no entries; the context of every thread that never set a value. */
@@ -95,6 +116,29 @@ public final class Snapshot {
      */
     public <V> Callable<V> wrap(Callable<V> task) {
         return new SnapshotCallable<>(this, Objects.requireNonNull(task, "task must not be null"));
+    }
+
+    /** What the propagation core reads and builds; see {@link SnapshotAccess}. */
+    private static final class Access implements SnapshotAccess {
+        @Override
+        public Snapshot carrying(Snapshot entries, ThreadLocalAccessor<?>[] accessors, Object[] values) {
+            return new Snapshot(entries.entries, accessors, values);
+        }
+
+        @Override
+        public Snapshot entries(Snapshot snapshot) {
+            return snapshot.entries;
+        }
+
+        @Override
+        public ThreadLocalAccessor<?>[] carriedBy(Snapshot snapshot) {
+            return snapshot.carriedBy;
+        }
+
+        @Override
+        public Object[] carried(Snapshot snapshot) {
+            return snapshot.carried;
+        }
     }
 
     Snapshot with(String key, Object value) {

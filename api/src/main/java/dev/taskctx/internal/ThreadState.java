@@ -25,6 +25,8 @@ final class ThreadState {
     int handoffDepth;
     /** The state handed to the thread this thread is constructing; consumed by the Thread constructor advice. */
     ThreadState constructedChild;
+    /** A registered thread-local accessor is running on this thread (see CarriedThreadLocals). */
+    boolean inAccessor;
 
     ThreadState(Snapshot context) {
         this.context = context;
