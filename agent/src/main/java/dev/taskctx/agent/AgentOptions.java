@@ -24,6 +24,7 @@ final class AgentOptions {
         DEFAULTS.put("executors.exclude", "");
         DEFAULTS.put("threads", "on");
         DEFAULTS.put("threads.exclude", "");
+        DEFAULTS.put("mdc", "off");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);

@@ -25,7 +25,9 @@ public final class Installer {
 
     private static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
-            new ExecutorInstrumentation());
+            new ExecutorInstrumentation(),
+            new ThreadStartInstrumentation(),
+            new MdcInstrumentation());
 
     private Installer() {
     }
