@@ -60,10 +60,8 @@ final class MdcBridge implements ThreadLocalAccessor<Map<?, ?>> {
         Map<?, ?> values;
         try {
             values = (Map<?, ?>) copyOfContextMap.invokeExact();
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw unchecked(t);
         }
         return values == null || values.isEmpty() ? null : values;
     }
@@ -73,10 +71,8 @@ final class MdcBridge implements ThreadLocalAccessor<Map<?, ?>> {
         try {
             // SLF4J's contract: setContextMap copies, so the task's MDC.put never reaches the captured map.
             setContextMap.invokeExact(values);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw unchecked(t);
         }
     }
 
@@ -84,11 +80,17 @@ final class MdcBridge implements ThreadLocalAccessor<Map<?, ?>> {
     public void clear() {
         try {
             clear.invokeExact();
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new IllegalStateException(t);
+            throw unchecked(t);
         }
+    }
+
+    /** MDC's methods declare no checked exception; anything else is passed on as it is. */
+    private static RuntimeException unchecked(Throwable failure) {
+        if (failure instanceof Error) {
+            throw (Error) failure;
+        }
+        return failure instanceof RuntimeException ? (RuntimeException) failure : new IllegalStateException(failure);
     }
 
     @Override

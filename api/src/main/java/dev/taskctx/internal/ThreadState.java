@@ -21,6 +21,7 @@ final class ThreadState {
         }
     };
 
+    /** The current snapshot; it may still hold thread-local values installed with it, which capture() reads afresh. */
     Snapshot context;
     int handoffDepth;
     /** The state handed to the thread this thread is constructing; consumed by the Thread constructor advice. */
