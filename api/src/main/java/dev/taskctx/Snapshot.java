@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * An immutable copy of a task context: a map from {@code String} keys to non-null values.
@@ -18,24 +19,32 @@ import java.util.concurrent.Callable;
  * calling thread for the duration of a piece of work and put the thread's previous context back
  * afterwards, also when the work throws. A snapshot taken while thread-locals are registered
  * ({@link TaskContext#register}) also holds their values, and installing it installs them too.
+ *
+ * <p>The one exception is a snapshot captured inside {@link TaskContext#runShared}: it is the handle
+ * of that scope's shared context ({@link #isShared()}). The handle itself never changes and is
+ * passed on like any snapshot, but {@link #get} reads the shared context's current values, which
+ * every task holding the handle may change with {@link TaskContext#set}.
  */
 public final class Snapshot {
 
-    private static final Snapshot EMPTY = new Snapshot(Collections.emptyMap());
+    private static final Snapshot EMPTY = new Snapshot(Collections.emptyMap(), false);
 
     static {
         SnapshotAccess.provide(new Access());
     }
 
+    /** Unmodifiable, or a {@code ConcurrentHashMap} when {@link #shared}. */
     private final Map<String, Object> values;
+    private final boolean shared;
     /** This snapshot without carried thread-local values: itself, unless it carries some. */
     private final Snapshot entries;
     /** The accessors whose values were captured beside the entries, and those values; null when none. */
     private final ThreadLocalAccessor<?>[] carriedBy;
     private final Object[] carried;
 
-    private Snapshot(Map<String, Object> values) {
+    private Snapshot(Map<String, Object> values, boolean shared) {
         this.values = values;
+        this.shared = shared;
         this.entries = this;
         this.carriedBy = null;
         this.carried = null;
@@ -43,6 +52,7 @@ public final class Snapshot {
 
     private Snapshot(Snapshot entries, ThreadLocalAccessor<?>[] carriedBy, Object[] carried) {
         this.values = entries.values;
+        this.shared = entries.shared;
         this.entries = entries;
         this.carriedBy = carriedBy;
         this.carried = carried;
@@ -58,14 +68,25 @@ public final class Snapshot {
         return values.get(Objects.requireNonNull(key, "key must not be null"));
     }
 
-    /** Whether this snapshot has no entries. */
+    /**
+     * Whether this snapshot has no entries and never will: a shared context is never empty in this
+     * sense, since a task may add entries to it at any time, so it is always passed on at hand-offs.
+     */
     public boolean isEmpty() {
-        return values.isEmpty();
+        return !shared && values.isEmpty();
     }
 
-    /** An unmodifiable view of the entries; it never changes. */
+    /** Whether this snapshot is the handle of a shared context opened by {@link TaskContext#runShared}. */
+    public boolean isShared() {
+        return shared;
+    }
+
+    /**
+     * An unmodifiable view of the entries; it never changes. For a shared context it is a copy of
+     * the entries at the time of the call.
+     */
     public Map<String, Object> asMap() {
-        return values;
+        return shared ? Collections.unmodifiableMap(new HashMap<>(values)) : values;
     }
 
     /**
@@ -141,19 +162,35 @@ public final class Snapshot {
         }
     }
 
+    /** A new shared context whose initial entries are this snapshot's current ones. */
+    Snapshot sharedCopy() {
+        Snapshot shared = new Snapshot(new ConcurrentHashMap<>(values), true);
+        // Thread-local values captured with this snapshot stay with the scope's handle.
+        return carriedBy == null ? shared : new Snapshot(shared, carriedBy, carried);
+    }
+
+    /** This snapshot with {@code key} set to {@code value}; a shared context is changed in place and returned. */
     Snapshot with(String key, Object value) {
         if (value == null) {
             return without(key);
+        }
+        if (shared) {
+            values.put(key, value);
+            return this;
         }
         if (value == values.get(key)) {
             return this;
         }
         HashMap<String, Object> copy = new HashMap<>(values);
         copy.put(key, value);
-        return new Snapshot(Collections.unmodifiableMap(copy));
+        return new Snapshot(Collections.unmodifiableMap(copy), false);
     }
 
     Snapshot without(String key) {
+        if (shared) {
+            values.remove(key);
+            return this;
+        }
         if (!values.containsKey(key)) {
             return this;
         }
@@ -162,11 +199,20 @@ public final class Snapshot {
         }
         HashMap<String, Object> copy = new HashMap<>(values);
         copy.remove(key);
-        return new Snapshot(Collections.unmodifiableMap(copy));
+        return new Snapshot(Collections.unmodifiableMap(copy), false);
+    }
+
+    /** The empty snapshot; a shared context is emptied in place and returned. */
+    Snapshot cleared() {
+        if (shared) {
+            values.clear();
+            return this;
+        }
+        return EMPTY;
     }
 
     @Override
     public String toString() {
-        return "Snapshot" + values;
+        return (shared ? "Snapshot(shared)" : "Snapshot") + values;
     }
 }

@@ -3,6 +3,7 @@ package dev.taskctx;
 import dev.taskctx.internal.Propagation;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 
@@ -18,10 +19,18 @@ import java.util.concurrent.ExecutorService;
  * visible only inside it. Without the agent the context is thread-local, and {@link #capture()},
  * {@link Snapshot#wrap} and {@link #wrap(Executor)} propagate it explicitly.
  *
- * <p>All methods are thread-safe and act on the calling thread's context only. A {@code null} key
- * is rejected with a {@code NullPointerException}.
+ * <p>Children get copies (aiotask-context's {@code copying_task_factory}). {@link #runShared} opens a
+ * scope in which the parent and its children share one context instead (aiotask-context's
+ * {@code task_factory}), for collecting results from fan-out work.
+ *
+ * <p>All methods are thread-safe and act on the calling thread's context only (inside a shared scope:
+ * on the scope's context). A {@code null} key is rejected with a {@code NullPointerException}.
  */
 public final class TaskContext {
+
+    static {
+        PropagationWarnings.checkSecondCopy(TaskContext.class);
+    }
 
     private TaskContext() {
     }
@@ -49,12 +58,19 @@ public final class TaskContext {
 
     /**
      * Stores {@code value} under {@code key} in the current context; a {@code null} value removes the
-     * key. Tasks already handed off keep the context they were given.
+     * key. Tasks already handed off keep the context they were given; inside {@link #runShared} the
+     * value is stored in the shared context, where every task of the scope sees it from now on.
+     *
+     * <p>The first call in a JVM without the agent prints one warning line on stderr (values will not
+     * follow hand-offs by themselves); {@code -Dtaskctx.warnWithoutAgent=false} suppresses it.
      *
      * @throws NullPointerException if {@code key} is null
      */
     public static void set(String key, Object value) {
         requireKey(key);
+        if (!Propagation.agentActive()) {
+            PropagationWarnings.agentMissing();
+        }
         Propagation.replace(Propagation.current().with(key, value));
     }
 
@@ -68,9 +84,12 @@ public final class TaskContext {
         Propagation.replace(Propagation.current().without(key));
     }
 
-    /** Empties the current context. Tasks already handed off keep the context they were given. */
+    /**
+     * Empties the current context. Tasks already handed off keep the context they were given; inside
+     * {@link #runShared} the shared context is emptied for every task of the scope.
+     */
     public static void clear() {
-        Propagation.replace(Snapshot.empty());
+        Propagation.replace(Propagation.current().cleared());
     }
 
     /** An unmodifiable view of the current context; later changes made by {@link #set} do not show in it. */
@@ -85,6 +104,45 @@ public final class TaskContext {
      */
     public static Snapshot capture() {
         return Propagation.capture();
+    }
+
+    /**
+     * Runs {@code block} in a new shared context, then restores the caller's own context, also when
+     * {@code block} throws. The shared context starts with the caller's current entries; inside the
+     * block, the caller and every task handed off from it (and their tasks in turn, with the agent or
+     * with explicit {@link #capture()}/{@link #wrap(Executor)}) read and write that one context, so a
+     * value a task sets is visible to the caller and to its siblings as soon as {@code set} returned.
+     * Use it to collect results from fan-out work; everywhere else the default, a copy per task, is
+     * the safer choice.
+     *
+     * <p>Cost: {@code get} and {@code set} go to a {@code ConcurrentHashMap} instead of an immutable
+     * map ({@code set} no longer copies, {@code asMap} does); hand-offs still pass one reference. The
+     * price is isolation: any task of the scope may overwrite any key, and the scope's tasks see each
+     * other's changes while they run.
+     *
+     * <p>Scope: the caller's context before and after the block is its own, untouched by what the
+     * block set. A task handed off inside the block keeps the shared context for its whole run, also
+     * if it outlives the block; what it sets after the block returned reaches only the scope's other
+     * tasks. A nested {@code runShared} opens a new shared context, starting with a copy of the
+     * enclosing one's entries, whose changes do not reach the enclosing scope.
+     *
+     * @throws NullPointerException if {@code block} is null
+     */
+    public static void runShared(Runnable block) {
+        Objects.requireNonNull(block, "block must not be null");
+        Propagation.capture().sharedCopy().run(block);
+    }
+
+    /**
+     * {@link #runShared} for a block that returns a value, typically read from the shared context
+     * after the fan-out work joined: {@code callShared(() -> { fanOut(); join(); return
+     * TaskContext.asMap(); })}. Exceptions reach the caller unchanged.
+     *
+     * @throws NullPointerException if {@code block} is null
+     */
+    public static <V> V callShared(Callable<V> block) throws Exception {
+        Objects.requireNonNull(block, "block must not be null");
+        return Propagation.capture().sharedCopy().call(block);
     }
 
     /**

@@ -24,6 +24,10 @@ final class AgentOptions {
         DEFAULTS.put("executors.exclude", "");
         DEFAULTS.put("threads", "on");
         DEFAULTS.put("threads.exclude", "");
+        DEFAULTS.put("forkjoin", "on");
+        DEFAULTS.put("completablefuture", "on");
+        DEFAULTS.put("scheduled", "on");
+        DEFAULTS.put("timer", "on");
         DEFAULTS.put("mdc", "off");
     }
 

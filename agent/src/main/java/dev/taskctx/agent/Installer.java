@@ -26,6 +26,10 @@ public final class Installer {
     private static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
             new ExecutorInstrumentation(),
+            new ForkJoinInstrumentation(),
+            new CompletableFutureInstrumentation(),
+            new ScheduledExecutorInstrumentation(),
+            new TimerInstrumentation(),
             new ThreadStartInstrumentation(),
             new MdcInstrumentation());
 

@@ -15,6 +15,7 @@ import java.util.jar.JarFile;
 public final class AgentLauncher {
 
     private static final String PROPAGATION = "dev.taskctx.internal.Propagation";
+    private static final String API = "dev.taskctx.TaskContext";
     private static final String INSTALLER = "dev.taskctx.agent.Installer";
     private static boolean launched;
 
@@ -41,14 +42,42 @@ public final class AgentLauncher {
                 // Boot-Class-Path names taskctx.jar; a renamed jar is appended here instead (the JVM then prints a CDS note).
                 instrumentation.appendToBootstrapClassLoaderSearch(new JarFile(jar));
             }
+            if (AgentLauncher.class.getClassLoader() != null) {
+                // This copy came from the system class path (a renamed jar); AgentClassLoader now resolves to the
+                // bootstrap copy, a different run-time package, so the bootstrap copy of the launcher carries on.
+                Class.forName(AgentLauncher.class.getName(), true, null)
+                        .getMethod(lateAttach ? "agentmain" : "premain", String.class, Instrumentation.class)
+                        .invoke(null, options, instrumentation);
+                return;
+            }
             AgentClassLoader loader = new AgentClassLoader(new JarFile(jar), jar);
             loader.loadClass(INSTALLER)
                     .getMethod("install", String.class, Instrumentation.class, boolean.class)
                     .invoke(null, options, instrumentation, lateAttach);
+            if (lateAttach) {
+                warnIfApplicationLoadedTheApi(instrumentation);
+            }
         } catch (Throwable t) {
             Throwable cause = t instanceof java.lang.reflect.InvocationTargetException ? t.getCause() : t;
             System.err.println("taskctx: the agent could not start and is inactive (" + cause
                     + "); the application runs without automatic context propagation");
+        }
+    }
+
+    /**
+     * Attached to a running JVM, the agent puts the api on the bootstrap class path too late for an
+     * application that already loaded it from its own class path: that copy keeps its own state,
+     * which the instrumented JDK code never reads.
+     */
+    private static void warnIfApplicationLoadedTheApi(Instrumentation instrumentation) {
+        for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
+            if (loaded.getClassLoader() != null && loaded.getName().equals(API)) {
+                System.err.println("taskctx: the agent was attached after the application had loaded the taskctx api"
+                        + " itself (" + API + " loaded by " + loaded.getClassLoader() + "); values set through that copy"
+                        + " stay thread-local and do not follow hand-offs: start the JVM with -javaagent:taskctx.jar"
+                        + " instead of attaching the agent later");
+                return;
+            }
         }
     }
 

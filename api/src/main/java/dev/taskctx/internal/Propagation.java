@@ -2,6 +2,8 @@ package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
 import dev.taskctx.ThreadLocalAccessor;
+import java.util.TimerTask;
+import java.util.concurrent.RunnableScheduledFuture;
 
 /**
  * The propagation core: capture, install and restore, and the hooks the agent's advice calls from
@@ -15,6 +17,11 @@ public final class Propagation {
 
     private static volatile boolean agentActive;
     private static volatile boolean threadPropagation = true;
+    /** {@code jdk.internal.misc.CarrierThread} where the JDK has virtual threads, else null. */
+    private static volatile Class<?> carrierThreadClass;
+
+    /** {@code CompletableFuture.ASYNC}: the completion runs as a task an executor took; the executor installed its context. */
+    private static final int COMPLETION_ASYNC = 1;
 
     private Propagation() {
     }
@@ -119,6 +126,7 @@ public final class Propagation {
     /** Called once by the agent's premain, after its instrumentation is installed. */
     public static void agentStarted(boolean propagateToNewThreads) {
         threadPropagation = propagateToNewThreads;
+        carrierThreadClass = carrierThreadClass();
         agentActive = true;
         Thread cleaner = new Thread(TASKS::expungeForever, "taskctx-cleaner");
         cleaner.setDaemon(true);
@@ -265,6 +273,122 @@ public final class Propagation {
             if (startsEmpty) {
                 child.context = Snapshot.empty();
             }
+        }
+    }
+
+    // ---- fork/join, completions, timers -------------------------------------------------------
+
+    /**
+     * The pool is working for itself (creating a worker, starting its delay scheduler, re-queueing a
+     * periodic task): threads it constructs until {@link #exitPoolInternals} start empty.
+     */
+    public static void enterPoolInternals() {
+        ThreadState.current().handoffDepth++;
+    }
+
+    /** Ends what {@link #enterPoolInternals} began. */
+    public static void exitPoolInternals() {
+        ThreadState state = ThreadState.current();
+        if (state.handoffDepth > 0) {
+            state.handoffDepth--;
+        }
+    }
+
+    /**
+     * {@code ForkJoinTask.invoke()}, {@code quietlyInvoke()} or {@code invokeAll(...)} is about to run
+     * its first task directly in the calling thread: that task was never pushed and keeps the
+     * caller's context.
+     */
+    public static void rootTaskBegins() {
+        ThreadState.current().rootTaskPending = true;
+    }
+
+    /** The invoke()/invokeAll() that {@link #rootTaskBegins} announced has returned. */
+    public static void rootTaskEnds() {
+        ThreadState.current().rootTaskPending = false;
+    }
+
+    /**
+     * {@code ForkJoinTask.doExec} begins: installs the snapshot bound when the task was pushed, or the
+     * empty one (a worker helping while it joins must not lend the joining task's context to a task
+     * pushed without one). A root task, which runs in its caller, keeps the caller's context, and so
+     * does a virtual-thread carrier: its tasks are continuations, submitted by whichever thread
+     * unparked the virtual thread. Returns the snapshot to put back with {@link #endTask}, so that
+     * what the task sets stays in the task.
+     */
+    public static Snapshot beginForkJoinTask(Object task) {
+        ThreadState state = ThreadState.current();
+        Snapshot bound = TASKS.forRun(task);
+        Snapshot previous = capture(state);
+        if (state.rootTaskPending) {
+            state.rootTaskPending = false;
+            return previous;
+        }
+        Class<?> carrier = carrierThreadClass;
+        if (carrier != null && carrier.isInstance(Thread.currentThread())) {
+            return previous;
+        }
+        write(state, bound == null ? Snapshot.empty() : bound);
+        return previous;
+    }
+
+    /**
+     * A task that is handed off by whoever created it binds the creator's snapshot (a task scheduled on
+     * JDK 25's {@code ForkJoinPool}); nothing is bound for an empty context.
+     */
+    public static void bindCurrent(Object task, boolean keepAfterRun) {
+        Snapshot snapshot = capture();
+        if (!carriesNothing(snapshot) && task != null) {
+            TASKS.put(task, snapshot, keepAfterRun);
+        }
+    }
+
+    /**
+     * A {@code ScheduledThreadPoolExecutor} task is queued: {@link #handOff} that keeps the snapshot for
+     * every run of a periodic task (the pool re-queues the same object).
+     */
+    public static void handOffScheduled(Object task) {
+        boolean periodic;
+        try {
+            periodic = task instanceof RunnableScheduledFuture && ((RunnableScheduledFuture<?>) task).isPeriodic();
+        } catch (RuntimeException e) {
+            periodic = false;
+        }
+        handOff(task, periodic);
+    }
+
+    /**
+     * A dependent stage was registered on a {@code CompletableFuture}: when the future completes, it
+     * runs with the registering code's context, not the completing thread's. The binding lives as
+     * long as the completion object (a two-source completion is tried more than once).
+     */
+    public static void completionRegistered(Object completion) {
+        bindCurrent(completion, true);
+    }
+
+    /**
+     * {@code Completion.tryFire(mode)} begins: for a synchronous or nested run (the registering thread
+     * right after registration, or the completing thread) installs the registration snapshot, or the
+     * empty one; an asynchronous run already runs inside its executor's hand-off and gets nothing.
+     */
+    public static Snapshot beginCompletion(Object completion, int mode) {
+        if (mode == COMPLETION_ASYNC) {
+            return null;
+        }
+        Snapshot bound = TASKS.peek(completion);
+        return install(bound == null ? Snapshot.empty() : bound);
+    }
+
+    /** {@code TimerThread.mainLoop} runs a task: like {@link #runTask(Runnable)}. */
+    public static void runTimerTask(TimerTask task) {
+        runTask(task);
+    }
+
+    private static Class<?> carrierThreadClass() {
+        try {
+            return Class.forName("jdk.internal.misc.CarrierThread", false, null);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
         }
     }
 }

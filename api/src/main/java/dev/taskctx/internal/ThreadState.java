@@ -28,6 +28,8 @@ final class ThreadState {
     ThreadState constructedChild;
     /** A registered thread-local accessor is running on this thread (see CarriedThreadLocals). */
     boolean inAccessor;
+    /** Set by invoke()/invokeAll() until the root task they run in this thread starts; see Propagation.beginForkJoinTask. */
+    boolean rootTaskPending;
 
     ThreadState(Snapshot context) {
         this.context = context;

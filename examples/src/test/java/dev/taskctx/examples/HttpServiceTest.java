@@ -21,7 +21,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -62,35 +61,19 @@ class HttpServiceTest {
         Map<String, List<String[]>> seen = driveConcurrentRequests(java);
         for (Map.Entry<String, List<String[]>> response : seen.entrySet()) {
             String id = response.getKey();
-            List<String[]> stages = response.getValue().stream().filter(s -> !s[0].equals("parallel-stream")).toList();
+            List<String[]> stages = response.getValue();
             assertThat(stages).extracting(s -> s[0]).as("stages of " + id).containsExactly(
-                    "handler", "pool", "cf-supplyAsync", "cf-thenApplyAsync", "cf-thenApply");
+                    "handler", "pool", "cf-supplyAsync", "cf-thenApplyAsync", "cf-thenApply",
+                    "parallel-stream", "parallel-stream", "parallel-stream", "parallel-stream",
+                    "parallel-stream", "parallel-stream", "parallel-stream", "parallel-stream");
             for (String[] stage : stages) {
                 assertThat(stage[1]).as("TaskContext in stage " + stage[0] + " of " + id).isEqualTo(id);
                 assertThat(stage[2]).as("MDC in stage " + stage[0] + " of " + id).isEqualTo(id);
             }
         }
-        List<String[]> logged = stageLogLines().stream().filter(l -> !l[1].equals("parallel-stream")).toList();
-        assertThat(logged).hasSize(REQUESTS * 5);
+        List<String[]> logged = stageLogLines();
+        assertThat(logged).hasSize(REQUESTS * 13);
         for (String[] line : logged) {
-            assertThat(line[0]).as("rendered %X{request_id} of stage " + line[1]).isEqualTo(line[2]);
-        }
-    }
-
-    @Disabled("TODO(issue 3): enable once ForkJoin propagation is on main; parallel-stream elements run on common-pool workers")
-    @ParameterizedTest
-    @MethodSource("javaExecutables")
-    void parallelStreamStageOfEveryConcurrentRequestSeesItsOwnRequestId(String java) throws Exception {
-        Map<String, List<String[]>> seen = driveConcurrentRequests(java);
-        for (Map.Entry<String, List<String[]>> response : seen.entrySet()) {
-            List<String[]> parallel = response.getValue().stream().filter(s -> s[0].equals("parallel-stream")).toList();
-            assertThat(parallel).hasSize(8);
-            for (String[] stage : parallel) {
-                assertThat(stage[1]).as("TaskContext in a parallel-stream element").isEqualTo(response.getKey());
-                assertThat(stage[2]).as("MDC in a parallel-stream element").isEqualTo(response.getKey());
-            }
-        }
-        for (String[] line : stageLogLines()) {
             assertThat(line[0]).as("rendered %X{request_id} of stage " + line[1]).isEqualTo(line[2]);
         }
     }

@@ -114,13 +114,27 @@ class AgentOptionsTest {
         JvmRunner.Result result = runWith("debug,mdc");
         assertThat(result.stderrLines()).allMatch(line -> line.startsWith("taskctx: "));
         assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
-                .containsExactly("taskctx: agent active; hand-off families: executors, threads, mdc");
+                .containsExactly("taskctx: agent active; hand-off families: executors, forkjoin, completablefuture, "
+                        + "scheduled, timer, threads, mdc");
         assertThat(result.stderrLines()).contains(
                 "taskctx: instrumented java.util.concurrent.ThreadPoolExecutor",
                 "taskctx: instrumented java.lang.Thread",
                 "taskctx: instrumented org.slf4j.MDC",
                 "taskctx: instrumented " + QueueExecutor.class.getName());
         assertThat(result.stdoutLines()).contains("pool-mdc=req-1");
+    }
+
+    @Test
+    void familiesSwitchedOffAreNotInstalled() throws Exception {
+        JvmRunner.Result result = runWith("debug,forkjoin=off,completablefuture=off,scheduled=off,timer=off");
+        assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
+                .containsExactly("taskctx: agent active; hand-off families: executors, threads");
+        assertThat(result.stderrLines()).noneMatch(line -> line.startsWith("taskctx: instrumented java.util.concurrent.ForkJoin")
+                // CompletableFuture$ThreadPerTaskExecutor belongs to the executors family
+                || (line.startsWith("taskctx: instrumented java.util.concurrent.CompletableFuture")
+                        && !line.endsWith("$ThreadPerTaskExecutor"))
+                || line.startsWith("taskctx: instrumented java.util.concurrent.ScheduledThreadPoolExecutor")
+                || line.startsWith("taskctx: instrumented java.util.Timer"));
     }
 
     @Test

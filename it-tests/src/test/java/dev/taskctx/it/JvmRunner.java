@@ -45,12 +45,18 @@ final class JvmRunner {
 
     /** Runs {@code mainClass} with {@code jvmArgs} before it and {@code args} after it; fails after 60 s. */
     static Result run(List<String> jvmArgs, Class<?> mainClass, String... args) throws IOException, InterruptedException {
+        return run(jvmArgs, System.getProperty("java.class.path"), mainClass.getName(), args);
+    }
+
+    /** Runs {@code mainClass} with the class path {@code classPath} instead of the test's; fails after 60 s. */
+    static Result run(List<String> jvmArgs, String classPath, String mainClass, String... args)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
         command.addAll(jvmArgs);
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
-        command.add(mainClass.getName());
+        command.add(classPath);
+        command.add(mainClass);
         command.addAll(Arrays.asList(args));
         Path out = Files.createTempFile("taskctx-it", ".out");
         Path err = Files.createTempFile("taskctx-it", ".err");

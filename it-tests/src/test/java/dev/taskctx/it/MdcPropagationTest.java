@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -103,13 +104,25 @@ class MdcPropagationTest {
 
     @Test
     void completableFutureOnTheDefaultExecutorLogsTheCallersMdc() throws Exception {
-        // JDK 17 with common-pool parallelism 1 runs each async task on a new thread; elsewhere the default
-        // executor is the ForkJoin common pool. TODO(issue 3): drop this assumption once ForkJoin propagation is on main.
-        assumeTrue(Runtime.version().feature() == 17 && ForkJoinPool.getCommonPoolParallelism() < 2,
-                "CompletableFuture's default executor is the ForkJoin common pool here: needs ForkJoin propagation (issue 3)");
         MDC.put("request_id", "cf-default-1");
         CompletableFuture.runAsync(() -> log.info("runAsync")).get(10, TimeUnit.SECONDS);
         assertThat(rendered.lines()).containsExactly("request_id=cf-default-1 runAsync");
+    }
+
+    @Test
+    void forkJoinPoolTaskLogsTheSubmittersMdc() throws Exception {
+        ForkJoinPool pool = new ForkJoinPool(2);
+        pools.add(pool);
+        MDC.put("request_id", "fj-1");
+        pool.submit(() -> log.info("in fork/join task")).get(10, TimeUnit.SECONDS);
+        assertThat(rendered.lines()).containsExactly("request_id=fj-1 in fork/join task");
+    }
+
+    @Test
+    void parallelStreamElementsLogTheCallersMdc() {
+        MDC.put("request_id", "stream-1");
+        IntStream.range(0, 16).parallel().forEach(i -> log.info("element"));
+        assertThat(rendered.lines()).hasSize(16).containsOnly("request_id=stream-1 element");
     }
 
     @Test

@@ -1,0 +1,139 @@
+package dev.taskctx.it;
+
+import static net.bytebuddy.matcher.ElementMatchers.named;
+import static net.bytebuddy.matcher.ElementMatchers.none;
+import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskctx.TaskContext;
+import java.lang.instrument.Instrumentation;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import net.bytebuddy.agent.builder.AgentBuilder;
+import net.bytebuddy.asm.Advice;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Another agent that replaces the task at Executor.execute with a wrapper of its own (as
+ * TransmittableThreadLocal's agent does): what still propagates, with that agent listed before or
+ * after taskctx (README, Troubleshooting).
+ */
+class OtherWrappingAgentTest {
+
+    /** The other agent: wraps every task handed to ThreadPoolExecutor.execute and to ThreadPerTaskExecutor.execute. */
+    public static final class TaskWrappingAgent {
+        public static void premain(String args, Instrumentation instrumentation) {
+            new AgentBuilder.Default()
+                    .disableClassFormatChanges()
+                    .with(AgentBuilder.RedefinitionStrategy.RETRANSFORMATION)
+                    .ignore(none())
+                    .type(named("java.util.concurrent.ThreadPoolExecutor").or(named(ThreadPerTaskExecutor.class.getName())))
+                    .transform((builder, type, loader, module, domain) -> builder.visit(
+                            Advice.to(WrapTask.class).on(named("execute").and(takesArguments(Runnable.class)))))
+                    .installOn(instrumentation);
+        }
+    }
+
+    static final class WrapTask {
+        @Advice.OnMethodEnter
+        static void enter(@Advice.Argument(value = 0, readOnly = false) Runnable task) {
+            task = new FutureTask<Object>(task, null);
+        }
+    }
+
+    public static final class ThreadPerTaskExecutor implements Executor {
+        @Override
+        public void execute(Runnable task) {
+            new Thread(task).start();
+        }
+    }
+
+    /** Reports the class of the task the worker runs, to show that the other agent wrapped it. */
+    static final class ObservingPool extends ThreadPoolExecutor {
+        volatile String taskClassInWorker;
+
+        ObservingPool() {
+            super(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        }
+
+        @Override
+        protected void beforeExecute(Thread thread, Runnable task) {
+            taskClassInWorker = task.getClass().getSimpleName();
+        }
+    }
+
+    public static final class Main {
+        public static void main(String[] args) throws Exception {
+            ObservingPool pool = new ObservingPool();
+            TaskContext.set("request_id", "two-agents");
+            System.out.println("thread-pool-executor=" + seenVia(pool) + " (worker ran a " + pool.taskClassInWorker + ")");
+            System.out.println("own-executor=" + seenVia(new ThreadPerTaskExecutor()));
+            Object[] seen = new Object[1];
+            Thread thread = new Thread(() -> seen[0] = TaskContext.get("request_id"));
+            thread.start();
+            thread.join();
+            System.out.println("new-thread=" + seen[0]);
+            pool.shutdown();
+        }
+
+        private static Object seenVia(Executor executor) throws Exception {
+            CompletableFuture<Object> seen = new CompletableFuture<>();
+            executor.execute(() -> seen.complete(TaskContext.get("request_id")));
+            return seen.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    /** A manifest-only agent jar that may retransform classes, as the wrapping agent needs. */
+    private static Path retransformingAgentJar(Class<?> premainClass) throws Exception {
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().putValue("Premain-Class", premainClass.getName());
+        manifest.getMainAttributes().putValue("Can-Retransform-Classes", "true");
+        Path jar = Files.createTempFile("taskctx-it-wrapping-agent", ".jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
+            // the classes come from the class path
+        }
+        jar.toFile().deleteOnExit();
+        return jar;
+    }
+
+    private static JvmRunner.Result run(boolean otherAgentFirst) throws Exception {
+        Path other = retransformingAgentJar(TaskWrappingAgent.class);
+        String taskctx = "-javaagent:" + JvmRunner.agentJar();
+        String wrapping = "-javaagent:" + other;
+        return JvmRunner.run(List.of("-Dnet.bytebuddy.safe=true",
+                otherAgentFirst ? wrapping : taskctx, otherAgentFirst ? taskctx : wrapping), Main.class);
+    }
+
+    @Test
+    void withTaskctxListedFirstEveryHandOffPropagates() throws Exception {
+        JvmRunner.Result result = run(false);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly(
+                "thread-pool-executor=two-agents (worker ran a FutureTask)",
+                "own-executor=two-agents",
+                "new-thread=two-agents");
+        assertThat(result.stderrLines()).isEmpty();
+    }
+
+    @Test
+    void withTheWrappingAgentListedFirstThreadPoolExecutorTasksLoseTheContext() throws Exception {
+        JvmRunner.Result result = run(true);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly(
+                "thread-pool-executor=null (worker ran a FutureTask)",
+                "own-executor=two-agents",
+                "new-thread=two-agents");
+        assertThat(result.stderrLines()).isEmpty();
+    }
+}
