@@ -15,23 +15,8 @@ import org.junit.jupiter.api.Test;
 class CaptureAllocationTest {
 
     private static final int HAND_OFFS = 100_000;
-    private static final ThreadLocal<String> TENANT = new ThreadLocal<>();
-    private static final ThreadLocalAccessor<String> TENANT_ACCESSOR = new ThreadLocalAccessor<>() {
-        @Override
-        public String read() {
-            return TENANT.get();
-        }
-
-        @Override
-        public void write(String value) {
-            TENANT.set(value);
-        }
-
-        @Override
-        public void clear() {
-            TENANT.remove();
-        }
-    };
+    private static final ThreadLocal<String> TENANT = TenantThreadLocal.TENANT;
+    private static final ThreadLocalAccessor<String> TENANT_ACCESSOR = TenantThreadLocal.ACCESSOR;
     private static final Runnable TASK = () -> { };
 
     @AfterEach

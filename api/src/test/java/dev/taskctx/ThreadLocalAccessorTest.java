@@ -15,25 +15,8 @@ import org.junit.jupiter.api.Test;
 /** The SPI without the agent: a registered thread-local travels with explicit propagation, as copies. */
 class ThreadLocalAccessorTest {
 
-    /** An application's own thread-local and its accessor. */
-    private static final ThreadLocal<String> TENANT = new ThreadLocal<>();
-
-    private static final ThreadLocalAccessor<String> TENANT_ACCESSOR = new ThreadLocalAccessor<>() {
-        @Override
-        public String read() {
-            return TENANT.get();
-        }
-
-        @Override
-        public void write(String value) {
-            TENANT.set(value);
-        }
-
-        @Override
-        public void clear() {
-            TENANT.remove();
-        }
-    };
+    private static final ThreadLocal<String> TENANT = TenantThreadLocal.TENANT;
+    private static final ThreadLocalAccessor<String> TENANT_ACCESSOR = TenantThreadLocal.ACCESSOR;
 
     private ExecutorService pool;
 
@@ -94,6 +77,15 @@ class ThreadLocalAccessorTest {
         TaskContext.remove("request_id");
         TaskContext.clear();
         assertThat(TENANT.get()).isEqualTo("kept");
+    }
+
+    @Test
+    void sharedScopeKeepsRegisteredThreadLocal() {
+        TENANT.set("tenant-shared");
+        String[] seen = new String[1];
+        TaskContext.runShared(() -> seen[0] = TENANT.get());
+        assertThat(seen[0]).isEqualTo("tenant-shared");
+        assertThat(TENANT.get()).isEqualTo("tenant-shared");
     }
 
     @Test
