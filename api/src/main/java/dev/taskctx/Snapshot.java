@@ -1,6 +1,7 @@
 package dev.taskctx;
 
 import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.SnapshotAccess;
 import dev.taskctx.internal.SnapshotCallable;
 import dev.taskctx.internal.SnapshotRunnable;
 import java.util.Collections;
@@ -16,7 +17,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>A snapshot never changes after it is created, so it may be shared freely between threads.
  * {@link #run}, {@link #call} and the {@code wrap} methods make it the current context of the
  * calling thread for the duration of a piece of work and put the thread's previous context back
- * afterwards, also when the work throws.
+ * afterwards, also when the work throws. A snapshot taken while thread-locals are registered
+ * ({@link TaskContext#register}) also holds their values, and installing it installs them too.
  *
  * <p>The one exception is a snapshot captured inside {@link TaskContext#runShared}: it is the handle
  * of that scope's shared context ({@link #isShared()}). The handle itself never changes and is
@@ -27,13 +29,33 @@ public final class Snapshot {
 
     private static final Snapshot EMPTY = new Snapshot(Collections.emptyMap(), false);
 
+    static {
+        SnapshotAccess.provide(new Access());
+    }
+
     /** Unmodifiable, or a {@code ConcurrentHashMap} when {@link #shared}. */
     private final Map<String, Object> values;
     private final boolean shared;
+    /** This snapshot without carried thread-local values: itself, unless it carries some. */
+    private final Snapshot entries;
+    /** The accessors whose values were captured beside the entries, and those values; null when none. */
+    private final ThreadLocalAccessor<?>[] carriedBy;
+    private final Object[] carried;
 
     private Snapshot(Map<String, Object> values, boolean shared) {
         this.values = values;
         this.shared = shared;
+        this.entries = this;
+        this.carriedBy = null;
+        this.carried = null;
+    }
+
+    private Snapshot(Snapshot entries, ThreadLocalAccessor<?>[] carriedBy, Object[] carried) {
+        this.values = entries.values;
+        this.shared = entries.shared;
+        this.entries = entries;
+        this.carriedBy = carriedBy;
+        this.carried = carried;
     }
 
     /** The snapshot with no entries; the context of every thread that never set a value. */
@@ -117,9 +139,34 @@ public final class Snapshot {
         return new SnapshotCallable<>(this, Objects.requireNonNull(task, "task must not be null"));
     }
 
+    /** What the propagation core reads and builds; see {@link SnapshotAccess}. */
+    private static final class Access implements SnapshotAccess {
+        @Override
+        public Snapshot carrying(Snapshot entries, ThreadLocalAccessor<?>[] accessors, Object[] values) {
+            return new Snapshot(entries.entries, accessors, values);
+        }
+
+        @Override
+        public Snapshot entries(Snapshot snapshot) {
+            return snapshot.entries;
+        }
+
+        @Override
+        public ThreadLocalAccessor<?>[] carriedBy(Snapshot snapshot) {
+            return snapshot.carriedBy;
+        }
+
+        @Override
+        public Object[] carried(Snapshot snapshot) {
+            return snapshot.carried;
+        }
+    }
+
     /** A new shared context whose initial entries are this snapshot's current ones. */
     Snapshot sharedCopy() {
-        return new Snapshot(new ConcurrentHashMap<>(values), true);
+        Snapshot shared = new Snapshot(new ConcurrentHashMap<>(values), true);
+        // Thread-local values captured with this snapshot stay with the scope's handle.
+        return carriedBy == null ? shared : new Snapshot(shared, carriedBy, carried);
     }
 
     /** This snapshot with {@code key} set to {@code value}; a shared context is changed in place and returned. */

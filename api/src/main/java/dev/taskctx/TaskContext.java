@@ -41,7 +41,7 @@ public final class TaskContext {
      * @throws NullPointerException if {@code key} is null
      */
     public static Object get(String key) {
-        return Propagation.capture().get(requireKey(key));
+        return Propagation.current().get(requireKey(key));
     }
 
     /**
@@ -52,7 +52,7 @@ public final class TaskContext {
      */
     @SuppressWarnings("unchecked")
     public static <T> T get(String key, T defaultValue) {
-        Object value = Propagation.capture().get(requireKey(key));
+        Object value = Propagation.current().get(requireKey(key));
         return value == null ? defaultValue : (T) value;
     }
 
@@ -71,7 +71,7 @@ public final class TaskContext {
         if (!Propagation.agentActive()) {
             PropagationWarnings.agentMissing();
         }
-        Propagation.install(Propagation.capture().with(key, value));
+        Propagation.replace(Propagation.current().with(key, value));
     }
 
     /**
@@ -81,7 +81,7 @@ public final class TaskContext {
      */
     public static void remove(String key) {
         requireKey(key);
-        Propagation.install(Propagation.capture().without(key));
+        Propagation.replace(Propagation.current().without(key));
     }
 
     /**
@@ -89,17 +89,18 @@ public final class TaskContext {
      * {@link #runShared} the shared context is emptied for every task of the scope.
      */
     public static void clear() {
-        Propagation.install(Propagation.capture().cleared());
+        Propagation.replace(Propagation.current().cleared());
     }
 
     /** An unmodifiable view of the current context; later changes made by {@link #set} do not show in it. */
     public static Map<String, Object> asMap() {
-        return Propagation.capture().asMap();
+        return Propagation.current().asMap();
     }
 
     /**
      * The current context as an immutable snapshot, to run work inside it later or elsewhere.
-     * Capturing is one reference read whatever the number of keys.
+     * Capturing is one reference read whatever the number of keys; with thread-locals registered
+     * ({@link #register}) it also reads their values, which the snapshot then carries.
      */
     public static Snapshot capture() {
         return Propagation.capture();
@@ -165,6 +166,30 @@ public final class TaskContext {
      */
     public static ExecutorService wrap(ExecutorService executor) {
         return new SnapshotExecutorService(Objects.requireNonNull(executor, "executor must not be null"));
+    }
+
+    /**
+     * Carries an existing thread-local with the task context from now on: wherever the context is
+     * captured (every hand-off, {@link #capture()}), {@code accessor}'s value is read too; wherever it is
+     * installed, the value is written for the task's duration and the thread's previous value put back
+     * afterwards. A task's changes to the value stay in the task. Registering an accessor again has no
+     * further effect. Each registered accessor adds its read to every hand-off; none is registered by
+     * default (the agent option {@code mdc} registers SLF4J's MDC).
+     *
+     * @throws NullPointerException if {@code accessor} is null
+     */
+    public static void register(ThreadLocalAccessor<?> accessor) {
+        Propagation.register(Objects.requireNonNull(accessor, "accessor must not be null"));
+    }
+
+    /**
+     * Stops carrying {@code accessor}'s thread-local; does nothing if it was not registered. Tasks
+     * already handed off still get the value captured for them.
+     *
+     * @throws NullPointerException if {@code accessor} is null
+     */
+    public static void unregister(ThreadLocalAccessor<?> accessor) {
+        Propagation.unregister(Objects.requireNonNull(accessor, "accessor must not be null"));
     }
 
     /**

@@ -28,6 +28,7 @@ final class AgentOptions {
         DEFAULTS.put("completablefuture", "on");
         DEFAULTS.put("scheduled", "on");
         DEFAULTS.put("timer", "on");
+        DEFAULTS.put("mdc", "off");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);

@@ -29,7 +29,9 @@ public final class Installer {
             new CompletableFutureInstrumentation(),
             new ScheduledExecutorInstrumentation(),
             new TimerInstrumentation(),
-            new ThreadInstrumentation());
+            new ThreadInstrumentation(),
+            new ThreadStartInstrumentation(),
+            new MdcInstrumentation());
 
     private Installer() {
     }

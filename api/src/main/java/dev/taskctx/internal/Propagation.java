@@ -1,6 +1,7 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
+import dev.taskctx.ThreadLocalAccessor;
 import java.util.TimerTask;
 import java.util.concurrent.RunnableScheduledFuture;
 import java.util.Set;
@@ -28,38 +29,97 @@ public final class Propagation {
 
     // ---- the current context ------------------------------------------------------------------
 
-    /** The current thread's snapshot: one reference read. */
+    /**
+     * The current thread's context as a hand-off takes it: its snapshot and, while thread-locals are
+     * registered ({@link #register}), their values beside it.
+     */
     public static Snapshot capture() {
-        return ThreadState.current().context;
+        return capture(ThreadState.current());
     }
 
     /** Makes {@code snapshot} current and returns the snapshot it replaced, for {@link #restore}. */
     public static Snapshot install(Snapshot snapshot) {
-        ThreadState state = ThreadState.current();
-        Snapshot previous = state.context;
-        state.context = snapshot;
-        return previous;
+        return install(ThreadState.current(), snapshot);
     }
 
     /** Puts back the snapshot {@link #install} returned. */
     public static void restore(Snapshot previous) {
-        ThreadState.current().context = previous;
+        restore(ThreadState.current(), previous);
+    }
+
+    /** The current thread's entries alone, for {@code TaskContext}'s reads: no carried thread-local is read. */
+    public static Snapshot current() {
+        return ThreadState.current().context;
+    }
+
+    /** Replaces the current thread's entries ({@code TaskContext.set}); carried thread-locals are left as they are. */
+    public static void replace(Snapshot entries) {
+        ThreadState.current().context = entries;
     }
 
     /** Runs {@code task} inside {@code snapshot} as a task of its own: threads it creates are not pool threads. */
     public static void runTask(Snapshot snapshot, Runnable task) {
         ThreadState state = ThreadState.current();
-        Snapshot previous = state.context;
         int handoffDepth = state.handoffDepth;
-        state.context = snapshot;
+        Snapshot previous = install(state, snapshot);
         // A direct executor runs the task inside its execute(); the task itself is not a hand-off in progress.
         state.handoffDepth = 0;
         try {
             task.run();
         } finally {
-            state.context = previous;
+            restore(state, previous);
             state.handoffDepth = handoffDepth;
         }
+    }
+
+    // Every hand-off reads the context through capture(state) and every task installs and restores it
+    // through install/restore(state, ...): the registered thread-locals are handled there and only there.
+
+    static Snapshot capture(ThreadState state) {
+        Snapshot context = state.context;
+        ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
+        // With nothing registered, capturing stays one reference read.
+        return accessors.length == 0 ? context : CarriedThreadLocals.capture(state, context, accessors);
+    }
+
+    static Snapshot install(ThreadState state, Snapshot snapshot) {
+        Snapshot previous = capture(state);
+        write(state, snapshot);
+        return previous;
+    }
+
+    static void restore(ThreadState state, Snapshot previous) {
+        write(state, previous);
+    }
+
+    private static void write(ThreadState state, Snapshot snapshot) {
+        state.context = snapshot;
+        ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
+        if (accessors.length != 0) {
+            CarriedThreadLocals.write(state, snapshot, accessors);
+        }
+    }
+
+    /** Whether a hand-off has nothing to carry: no entries and no thread-local values beside them. */
+    private static boolean carriesNothing(Snapshot snapshot) {
+        return snapshot.isEmpty() && !CarriedThreadLocals.carriesValues(snapshot);
+    }
+
+    // ---- carried thread-locals ----------------------------------------------------------------
+
+    /** Carries {@code accessor}'s thread-local with the context from the next capture on; once per accessor. */
+    public static void register(ThreadLocalAccessor<?> accessor) {
+        CarriedThreadLocals.register(accessor);
+    }
+
+    /** Stops carrying {@code accessor}'s thread-local; does nothing if it is not registered. */
+    public static void unregister(ThreadLocalAccessor<?> accessor) {
+        CarriedThreadLocals.unregister(accessor);
+    }
+
+    /** The application used {@code org.slf4j.MDC} class {@code mdc} (agent option {@code mdc}): carry its values. */
+    public static void mdcInUse(Class<?> mdc) {
+        MdcBridge.inUse(mdc);
     }
 
     // ---- agent state --------------------------------------------------------------------------
@@ -91,8 +151,8 @@ public final class Propagation {
     public static void handOff(Object task, boolean keepAfterRun) {
         ThreadState state = ThreadState.current();
         state.handoffDepth++;
-        Snapshot snapshot = state.context;
-        if (!snapshot.isEmpty() && task != null && !(task instanceof SnapshotRunnable)) {
+        Snapshot snapshot = capture(state);
+        if (!carriesNothing(snapshot) && task != null && !(task instanceof SnapshotRunnable)) {
             TASKS.put(task, snapshot, keepAfterRun);
         }
     }
@@ -108,11 +168,11 @@ public final class Propagation {
     public static Runnable handOffToPool(Runnable task) {
         ThreadState state = ThreadState.current();
         state.handoffDepth++;
-        Snapshot snapshot = state.context;
+        Snapshot snapshot = capture(state);
         if (task == null || task instanceof SnapshotRunnable) {
             return task;
         }
-        if (snapshot.isEmpty()) {
+        if (carriesNothing(snapshot)) {
             TASKS.remove(task);
             return task;
         }
@@ -141,7 +201,7 @@ public final class Propagation {
      */
     public static Object rejectionHandling() {
         ThreadState state = ThreadState.current();
-        SuspendedHandOff suspended = new SuspendedHandOff(state.context, state.handoffDepth);
+        SuspendedHandOff suspended = new SuspendedHandOff(capture(state), state.handoffDepth);
         state.handoffDepth = 0;
         return suspended;
     }
@@ -151,7 +211,7 @@ public final class Propagation {
         if (suspended instanceof SuspendedHandOff) {
             SuspendedHandOff handOff = (SuspendedHandOff) suspended;
             ThreadState state = ThreadState.current();
-            state.context = handOff.context;
+            restore(state, handOff.context);
             state.handoffDepth = handOff.handoffDepth;
         }
     }
@@ -176,8 +236,8 @@ public final class Propagation {
     public static Runnable wrapForHandOff(Runnable task) {
         ThreadState state = ThreadState.current();
         state.handoffDepth++;
-        Snapshot snapshot = state.context;
-        if (snapshot.isEmpty() || task == null || task instanceof SnapshotRunnable) {
+        Snapshot snapshot = capture(state);
+        if (carriesNothing(snapshot) || task == null || task instanceof SnapshotRunnable) {
             return task;
         }
         return new SnapshotRunnable(snapshot, task);
@@ -233,13 +293,31 @@ public final class Propagation {
      */
     static ThreadState childState(ThreadState parent) {
         Snapshot inherited = agentActive && threadPropagation && parent.handoffDepth == 0
-                ? parent.context
+                ? capture(parent)
                 : Snapshot.empty();
         ThreadState child = new ThreadState(inherited);
         // Only a child that inherited something can need resetting; holding no reference otherwise
         // means nothing is kept when the constructor advice is not installed (threads=off).
-        parent.constructedChild = inherited.isEmpty() ? null : child;
+        parent.constructedChild = carriesNothing(inherited) ? null : child;
         return child;
+    }
+
+    /**
+     * {@code thread}'s {@code run()} begins. The task context arrived with the inheritable thread state;
+     * thread-local values captured beside it when the thread was constructed can only be written on the
+     * new thread itself, and are written here.
+     */
+    public static void threadStarted(Thread thread) {
+        if (CarriedThreadLocals.registered().length == 0 || thread != Thread.currentThread()) {
+            return;
+        }
+        ThreadState state = ThreadState.current();
+        Snapshot context = state.context;
+        if (CarriedThreadLocals.carriesValues(context)) {
+            write(state, context);
+            // A run() that calls super.run() comes here twice: the second time finds nothing to write.
+            state.context = CarriedThreadLocals.entries(context);
+        }
     }
 
     /**
@@ -308,7 +386,7 @@ public final class Propagation {
     public static Snapshot beginForkJoinTask(Object task) {
         ThreadState state = ThreadState.current();
         Snapshot bound = TASKS.forRun(task);
-        Snapshot previous = state.context;
+        Snapshot previous = capture(state);
         if (state.rootTaskPending) {
             state.rootTaskPending = false;
             return previous;
@@ -317,7 +395,7 @@ public final class Propagation {
         if (carrier != null && carrier.isInstance(Thread.currentThread())) {
             return previous;
         }
-        state.context = bound == null ? Snapshot.empty() : bound;
+        write(state, bound == null ? Snapshot.empty() : bound);
         return previous;
     }
 
@@ -327,7 +405,7 @@ public final class Propagation {
      */
     public static void bindCurrent(Object task, boolean keepAfterRun) {
         Snapshot snapshot = capture();
-        if (!snapshot.isEmpty() && task != null) {
+        if (!carriesNothing(snapshot) && task != null) {
             TASKS.put(task, snapshot, keepAfterRun);
         }
     }

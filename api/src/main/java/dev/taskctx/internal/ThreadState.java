@@ -21,10 +21,13 @@ final class ThreadState {
         }
     };
 
+    /** The current snapshot; it may still hold thread-local values installed with it, which capture() reads afresh. */
     Snapshot context;
     int handoffDepth;
     /** The state handed to the thread this thread is constructing; consumed by the Thread constructor advice. */
     ThreadState constructedChild;
+    /** A registered thread-local accessor is running on this thread (see CarriedThreadLocals). */
+    boolean inAccessor;
     /** Set by invoke()/invokeAll() until the root task they run in this thread starts; see Propagation.beginForkJoinTask. */
     boolean rootTaskPending;
 

@@ -1,0 +1,27 @@
+package dev.taskctx;
+
+/** An application's own thread-local, and its accessor for {@link TaskContext#register}. */
+final class TenantThreadLocal {
+
+    static final ThreadLocal<String> TENANT = new ThreadLocal<>();
+
+    static final ThreadLocalAccessor<String> ACCESSOR = new ThreadLocalAccessor<>() {
+        @Override
+        public String read() {
+            return TENANT.get();
+        }
+
+        @Override
+        public void write(String value) {
+            TENANT.set(value);
+        }
+
+        @Override
+        public void clear() {
+            TENANT.remove();
+        }
+    };
+
+    private TenantThreadLocal() {
+    }
+}
