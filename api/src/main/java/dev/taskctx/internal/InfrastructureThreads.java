@@ -70,7 +70,7 @@ final class InfrastructureThreads {
                     return true;
                 }
             }
-            if (isJdk(targetClass) && isInternalPackage(targetClass.getName())) {
+            if (isJdkInternal(targetClass)) {
                 return true;
             }
         }
@@ -90,6 +90,15 @@ final class InfrastructureThreads {
             }
         }
         return false;
+    }
+
+    /**
+     * A class of the JDK's internal packages ({@code sun.*}, {@code jdk.*}, {@code com.sun.*}): as the
+     * task of a new thread or of a pool, it is a service loop the JDK starts for itself (an asynchronous
+     * channel group's event loop), not work the application hands off.
+     */
+    static boolean isJdkInternal(Class<?> type) {
+        return isJdk(type) && isInternalPackage(type.getName());
     }
 
     private static boolean isJdk(Class<?> type) {

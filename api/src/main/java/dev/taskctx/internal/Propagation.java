@@ -163,7 +163,8 @@ public final class Propagation {
      * rejected, discarded or removed it without running it still has the binding from then: handed
      * off with an empty context, that binding is dropped. A task object that is still waiting with
      * another snapshot (one {@code Runnable} instance submitted by two requests) is queued this time
-     * in a {@code SnapshotRunnable}, so that each run sees its own submitter's context.
+     * in a {@code SnapshotRunnable}, so that each run sees its own submitter's context. A task of the
+     * JDK's internal packages is bound to nothing.
      */
     public static Runnable handOffToPool(Runnable task) {
         ThreadState state = ThreadState.current();
@@ -174,6 +175,10 @@ public final class Propagation {
         }
         if (carriesNothing(snapshot)) {
             TASKS.remove(task);
+            return task;
+        }
+        if (InfrastructureThreads.isJdkInternal(task.getClass())) {
+            // The JDK's own service loop, started from whatever request first needed it: it runs empty.
             return task;
         }
         return TASKS.bindIfUnbound(task, snapshot) ? task : new SnapshotRunnable(snapshot, task);

@@ -243,4 +243,20 @@ class PoolThreadLeakTest {
             }
         }
     }
+
+    @Test
+    void defaultAsynchronousChannelGroupStartedInsideRequestKeepsNothing() throws Exception {
+        WeakReference<byte[]> payload = request(() -> {
+            // The first channel without a group creates the JVM-wide default group, whose cached pool
+            // gets the group's own event-loop task (a sun.nio.ch class) from this thread.
+            try (AsynchronousServerSocketChannel server = AsynchronousServerSocketChannel.open()
+                    .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+                 AsynchronousSocketChannel client = AsynchronousSocketChannel.open()) {
+                Future<AsynchronousSocketChannel> accepted = server.accept();
+                client.connect(server.getLocalAddress()).get(10, TimeUnit.SECONDS);
+                accepted.get(10, TimeUnit.SECONDS).close();
+            }
+        });
+        assertCollected(payload);
+    }
 }
