@@ -20,29 +20,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Every Executor hand-off carries the submitter's context into the task (contract point 2). */
 class ExecutorPropagationTest {
 
-    private final List<ExecutorService> pools = new ArrayList<>();
-
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        TaskContext.clear();
-        for (ExecutorService pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
 
     private <E extends ExecutorService> E pool(E pool) {
         pools.add(pool);

@@ -17,31 +17,16 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RecursiveAction;
 import java.util.concurrent.RecursiveTask;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ForkJoinPool submission and ForkJoinTask.fork carry the submitter's context; root invoke() keeps the caller's. */
 @Tag("forkjoin")
 class ForkJoinPropagationTest {
 
-    private final List<ForkJoinPool> pools = new ArrayList<>();
-
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        TaskContext.clear();
-        for (ForkJoinPool pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
 
     /**
      * A pool whose workers all exist already, started while the context is empty: a worker that a

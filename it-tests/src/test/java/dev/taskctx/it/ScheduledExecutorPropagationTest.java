@@ -18,29 +18,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Scheduled executors: every run of a scheduled task sees the context captured when it was scheduled. */
 class ScheduledExecutorPropagationTest {
 
-    private final List<ExecutorService> pools = new ArrayList<>();
-
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        TaskContext.clear();
-        for (ExecutorService pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
 
     /** A scheduled pool whose one worker exists already, started while the context is empty. */
     private ScheduledThreadPoolExecutor scheduledPool() throws Exception {
