@@ -257,31 +257,11 @@ public final class Propagation {
         runTask(snapshot == null ? Snapshot.empty() : snapshot, task);
     }
 
-    /**
-     * Installs the snapshot bound to {@code task} if there is one; returns the snapshot to restore,
-     * or {@code null} when nothing was installed (a task never handed off, such as a root task that
-     * {@code invoke()} runs in the caller, keeps the caller's context).
-     */
-    public static Snapshot beginTask(Object task) {
-        Snapshot snapshot = TASKS.forRun(task);
-        return snapshot == null ? null : install(snapshot);
-    }
-
-    /** Ends what {@link #beginTask} began. */
+    /** Puts back what a task's begin hook ({@link #beginForkJoinTask}, {@link #beginCompletion}) returned, if anything. */
     public static void endTask(Snapshot previous) {
         if (previous != null) {
             restore(previous);
         }
-    }
-
-    /** The snapshot bound to {@code task}, or {@code null}; the binding stays. */
-    public static Snapshot boundTo(Object task) {
-        return TASKS.peek(task);
-    }
-
-    /** Binds {@code snapshot} to {@code task} outside any hand-off (for example a registered callback). */
-    public static void bind(Object task, Snapshot snapshot, boolean keepAfterRun) {
-        TASKS.put(task, snapshot, keepAfterRun);
     }
 
     /** Number of live bindings; for tests and diagnostics. */
