@@ -3,6 +3,7 @@ package dev.taskctx.internal;
 import dev.taskctx.Snapshot;
 import java.lang.ref.ReferenceQueue;
 import java.lang.ref.WeakReference;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Snapshots of tasks that are handed off without a wrapper, keyed by the task's identity and held
@@ -13,6 +14,12 @@ import java.lang.ref.WeakReference;
  * <p>One entry is one small object. An entry whose task was collected before it ran is dropped by
  * {@link #expungeForever()}, run by the agent's cleaner thread, so its snapshot does not outlive
  * the task by more than one reference-processing cycle.
+ *
+ * <p>A stripe is guarded by a spin lock, never by a monitor: its critical sections are a few loads
+ * and stores and never block, so the holder always runs to the end. A monitor would let a virtual
+ * thread that contends for it unmount (JDK 24+), and a virtual-thread carrier that then waits for the
+ * same monitor in a task's begin hook can wait for a successor that needs that very carrier: with
+ * every carrier blocked so, no virtual thread runs again.
  */
 final class TaskTable {
 
@@ -33,11 +40,31 @@ final class TaskTable {
         }
     }
 
-    private static final class Stripe {
+    /** A part of the table and its lock: the value is 1 while a thread holds it. */
+    private static final class Stripe extends AtomicInteger {
+        private static final long serialVersionUID = 1L;
+
+        /** Spins this often before yielding the processor to the holder. */
+        private static final int SPINS = 64;
+
         Entry[] buckets = new Entry[8];
         int size;
         /** Read without the lock as a fast "nothing here" check; a hand-off's queue orders it. */
         volatile boolean empty = true;
+
+        void lock() {
+            for (int spins = 0; !compareAndSet(0, 1); spins++) {
+                if (spins < SPINS) {
+                    Thread.onSpinWait();
+                } else {
+                    Thread.yield();
+                }
+            }
+        }
+
+        void unlock() {
+            set(0);
+        }
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];
@@ -47,6 +74,8 @@ final class TaskTable {
         for (int i = 0; i < STRIPES; i++) {
             stripes[i] = new Stripe();
         }
+        // Loaded here, not by the first binding inside a stripe's critical section.
+        Entry.class.getName();
     }
 
     private static int hash(Object task) {
@@ -70,7 +99,8 @@ final class TaskTable {
     private boolean bind(Object task, Snapshot snapshot, boolean keepAfterRun, boolean replace) {
         int h = hash(task);
         Stripe stripe = stripes[h & (STRIPES - 1)];
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             Entry[] buckets = stripe.buckets;
             int index = (h >>> 6) & (buckets.length - 1);
             Entry first = buckets[index];
@@ -96,6 +126,8 @@ final class TaskTable {
                 resize(stripe);
             }
             return true;
+        } finally {
+            stripe.unlock();
         }
     }
 
@@ -119,8 +151,11 @@ final class TaskTable {
         if (stripe.empty) {
             return;
         }
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             unlink(stripe, h, task, null);
+        } finally {
+            stripe.unlock();
         }
     }
 
@@ -130,7 +165,8 @@ final class TaskTable {
         if (stripe.empty) {
             return null;
         }
-        synchronized (stripe) {
+        stripe.lock();
+        try {
             Entry[] buckets = stripe.buckets;
             for (Entry e = buckets[(h >>> 6) & (buckets.length - 1)]; e != null; e = e.next) {
                 if (e.get() == task) {
@@ -141,6 +177,8 @@ final class TaskTable {
                 }
             }
             return null;
+        } finally {
+            stripe.unlock();
         }
     }
 
@@ -186,8 +224,11 @@ final class TaskTable {
             try {
                 Entry stale = (Entry) collected.remove();
                 Stripe stripe = stripes[stale.hash & (STRIPES - 1)];
-                synchronized (stripe) {
+                stripe.lock();
+                try {
                     unlink(stripe, stale.hash, null, stale);
+                } finally {
+                    stripe.unlock();
                 }
             } catch (InterruptedException e) {
                 return;
@@ -199,8 +240,11 @@ final class TaskTable {
     int size() {
         int size = 0;
         for (Stripe stripe : stripes) {
-            synchronized (stripe) {
+            stripe.lock();
+            try {
                 size += stripe.size;
+            } finally {
+                stripe.unlock();
             }
         }
         return size;
