@@ -1,19 +1,7 @@
 package dev.taskctx.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.declaresMethod;
-import static net.bytebuddy.matcher.ElementMatchers.isAbstract;
-import static net.bytebuddy.matcher.ElementMatchers.nameStartsWith;
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
-import static net.bytebuddy.matcher.ElementMatchers.not;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
-import dev.taskctx.Snapshot;
-import dev.taskctx.internal.Propagation;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
-import net.bytebuddy.description.method.MethodDescription;
-import net.bytebuddy.matcher.ElementMatcher;
+import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.agent.MethodHook.Result;
 
 /**
  * {@code CompletableFuture} dependent stages. Async stages are tasks handed to an executor (the
@@ -22,11 +10,11 @@ import net.bytebuddy.matcher.ElementMatcher;
  * stack ({@code unipush}, {@code bipush}, {@code orpush}): the registering code's snapshot is bound
  * to it there, and installed around {@code tryFire} when the completing thread (or the registering
  * thread, if the future completed meanwhile) fires it, so that the callback, and any async stage it
- * hands on, runs in the registering code's context.
+ * hands on, runs in the registering code's context. {@link Weaver} applies the {@code tryFire} hook
+ * to the nested classes of {@code CompletableFuture} except {@code Signaller}, which only wakes a
+ * thread blocked in {@code get()}/{@code join()}.
  */
 final class CompletableFutureInstrumentation implements HandOffFamily {
-
-    private static final String FUTURE = "java.util.concurrent.CompletableFuture";
 
     @Override
     public String name() {
@@ -34,46 +22,14 @@ final class CompletableFutureInstrumentation implements HandOffFamily {
     }
 
     @Override
-    public AgentBuilder instrument(AgentBuilder builder, AgentOptions options) {
-        ElementMatcher.Junction<MethodDescription> tryFire = named("tryFire").and(takesArguments(int.class))
-                .and(not(isAbstract()));
-        return builder
-                .type(named(FUTURE))
-                .transform((type, description, loader, module, domain) -> type
-                        .visit(Advice.to(RegisterOne.class).on(named("unipush").and(takesArguments(1))))
-                        .visit(Advice.to(RegisterTwo.class).on(namedOneOf("bipush", "orpush").and(takesArguments(2)))))
-                // The Completion subclasses; a Signaller only wakes a thread blocked in get()/join().
-                .type(nameStartsWith(FUTURE + "$").and(not(named(FUTURE + "$Signaller"))).and(declaresMethod(tryFire)))
-                .transform((type, description, loader, module, domain) -> type
-                        .visit(Advice.to(TryFire.class).on(tryFire)));
-    }
-
-    static final class RegisterOne {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.Argument(0) Object completion) {
-            Propagation.completionRegistered(completion);
-        }
-    }
-
-    static final class RegisterTwo {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.Argument(1) Object completion) {
-            Propagation.completionRegistered(completion);
-        }
-    }
-
-    static final class TryFire {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static Snapshot enter(@Advice.This Object completion, @Advice.Argument(0) int mode) {
-            return Propagation.beginCompletion(completion, mode);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        static void exit(@Advice.Enter Snapshot previous) {
-            Propagation.endTask(previous);
-        }
+    public void register(WeavingPlan plan, AgentOptions options) {
+        plan.add("java/util/concurrent/CompletableFuture",
+                MethodHook.on("unipush", "#1").enter(Hooks.completionRegistered(Arg.parameter(0))).build(),
+                MethodHook.on("bipush", "#2").enter(Hooks.completionRegistered(Arg.parameter(1))).build(),
+                MethodHook.on("orpush", "#2").enter(Hooks.completionRegistered(Arg.parameter(1))).build());
+        plan.completions.add(MethodHook.on("tryFire", "(I)")
+                .enter(Hooks.beginCompletion(), Result.KEEP)
+                .exitAlways(Hooks.endTask())
+                .build());
     }
 }

@@ -1,13 +1,7 @@
 package dev.taskctx.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.namedOneOf;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
-import dev.taskctx.Snapshot;
-import dev.taskctx.internal.Propagation;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.agent.MethodHook.Result;
 
 /**
  * {@code ForkJoinPool} and {@code ForkJoinTask}: every submission and every {@code fork()} ends in
@@ -18,7 +12,7 @@ import net.bytebuddy.asm.Advice;
  */
 final class ForkJoinInstrumentation implements HandOffFamily {
 
-    private static final String POOL = "java.util.concurrent.ForkJoinPool";
+    private static final String POOL = "java/util/concurrent/ForkJoinPool";
 
     @Override
     public String name() {
@@ -26,72 +20,33 @@ final class ForkJoinInstrumentation implements HandOffFamily {
     }
 
     @Override
-    public AgentBuilder instrument(AgentBuilder builder, AgentOptions options) {
-        return builder
-                .type(named(POOL + "$WorkQueue"))
-                .transform((type, description, loader, module, domain) -> type
-                        .visit(Advice.to(Push.class).on(named("push"))))
-                .type(named(POOL))
-                .transform((type, description, loader, module, domain) -> type
-                        .visit(Advice.to(Push.class).on(named("externalPush").and(takesArguments(1))))
-                        // signalWork and tryCompensate (a join that blocks) create workers from inside a task.
-                        .visit(Advice.to(PoolInternals.class).on(named("createWorker"))))
-                .type(named("java.util.concurrent.ForkJoinTask"))
-                .transform((type, description, loader, module, domain) -> type
-                        .visit(Advice.to(Exec.class).on(named("doExec").and(takesArguments(0))))
-                        // These run their (first) task with doExec in the caller; it is never pushed.
-                        .visit(Advice.to(RootInvoke.class).on(namedOneOf("invoke", "quietlyInvoke", "invokeAll"))));
-    }
-
-    static final class Push {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.Argument(0) Object task) {
-            Propagation.handOff(task, false);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        static void exit(@Advice.Argument(0) Object task, @Advice.Thrown Throwable thrown) {
-            Propagation.handOffDone(task, thrown);
+    public void register(WeavingPlan plan, AgentOptions options) {
+        plan.add(POOL + "$WorkQueue", push("push", null));
+        plan.add(POOL,
+                push("externalPush", "#1"),
+                // signalWork and tryCompensate (a join that blocks) create workers from inside a task.
+                Hooks.poolInternals("createWorker", null));
+        MethodHook.Builder[] roots = {
+            // These run their (first) task with doExec in the caller; it is never pushed.
+            MethodHook.on("invoke", null), MethodHook.on("quietlyInvoke", null), MethodHook.on("invokeAll", null),
+        };
+        plan.add("java/util/concurrent/ForkJoinTask",
+                MethodHook.on("doExec", "#0")
+                        .enter(Hooks.beginForkJoinTask(), Result.KEEP)
+                        .exitAlways(Hooks.endTask())
+                        .build());
+        for (MethodHook.Builder root : roots) {
+            plan.add("java/util/concurrent/ForkJoinTask", root.includingStatic()
+                    .enter(Hooks.rootTaskBegins())
+                    .exitAlways(Hooks.rootTaskEnds())
+                    .build());
         }
     }
 
-    static final class PoolInternals {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter() {
-            Propagation.enterPoolInternals();
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        static void exit() {
-            Propagation.exitPoolInternals();
-        }
-    }
-
-    static final class Exec {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static Snapshot enter(@Advice.This Object task) {
-            return Propagation.beginForkJoinTask(task);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        static void exit(@Advice.Enter Snapshot previous) {
-            Propagation.endTask(previous);
-        }
-    }
-
-    static final class RootInvoke {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter() {
-            Propagation.rootTaskBegins();
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        static void exit() {
-            Propagation.rootTaskEnds();
-        }
+    private static MethodHook push(String method, String descriptor) {
+        return MethodHook.on(method, descriptor)
+                .enter(Hooks.forkJoinPush(Arg.parameter(0)))
+                .exitAlways(Hooks.handOffDone(Arg.parameter(0)))
+                .build();
     }
 }

@@ -1,11 +1,7 @@
 package dev.taskctx.agent;
 
-import static net.bytebuddy.matcher.ElementMatchers.named;
-import static net.bytebuddy.matcher.ElementMatchers.takesArguments;
-
-import dev.taskctx.internal.Propagation;
-import net.bytebuddy.agent.builder.AgentBuilder;
-import net.bytebuddy.asm.Advice;
+import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.agent.MethodHook.Result;
 
 /**
  * {@code ThreadPoolExecutor} (and every subclass that does not replace {@code execute}): the snapshot
@@ -22,40 +18,18 @@ final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
     }
 
     @Override
-    public AgentBuilder instrument(AgentBuilder builder, AgentOptions options) {
-        return builder.type(named("java.util.concurrent.ThreadPoolExecutor"))
-                .transform((type, description, loader, module, domain) -> type
-                        .visit(Advice.to(Execute.class).on(named("execute").and(takesArguments(Runnable.class))))
-                        // reject() runs the handler on the submitting thread; CallerRunsPolicy runs the task there.
-                        .visit(Advice.to(Reject.class).on(named("reject").and(takesArguments(Runnable.class))))
-                        // runWorker calls task.run() between beforeExecute and afterExecute.
-                        .visit(CallSiteRedirect.redirect(named("runWorker"), Runnable.class, "run",
-                                Propagation.class, "runTask")));
-    }
-
-    static final class Execute {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static void enter(@Advice.Argument(value = 0, readOnly = false) Runnable task) {
-            task = Propagation.handOffToPool(task);
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        static void exit(@Advice.Argument(0) Runnable task, @Advice.Thrown Throwable thrown) {
-            Propagation.handOffDone(task, thrown);
-        }
-    }
-
-    static final class Reject {
-
-        @Advice.OnMethodEnter(suppress = Throwable.class)
-        static Object enter() {
-            return Propagation.rejectionHandling();
-        }
-
-        @Advice.OnMethodExit(onThrowable = Throwable.class, suppress = Throwable.class)
-        static void exit(@Advice.Enter Object suspended) {
-            Propagation.rejectionHandled(suspended);
-        }
+    public void register(WeavingPlan plan, AgentOptions options) {
+        plan.add("java/util/concurrent/ThreadPoolExecutor",
+                MethodHook.on("execute", "(Ljava/lang/Runnable;)V")
+                        .enter(Hooks.poolExecute(Arg.parameter(0)), Result.REPLACE_FIRST_PARAMETER)
+                        .exitAlways(Hooks.handOffDone(Arg.parameter(0)))
+                        .build(),
+                // reject() runs the handler on the submitting thread; CallerRunsPolicy runs the task there.
+                MethodHook.on("reject", "(Ljava/lang/Runnable;)V")
+                        .enter(Hooks.rejectionHandling(), Result.KEEP)
+                        .exitAlways(Hooks.rejectionHandled())
+                        .build(),
+                // runWorker calls task.run() between beforeExecute and afterExecute.
+                MethodHook.on("runWorker", null).redirect("java/lang/Runnable", "run", "runTask").build());
     }
 }

@@ -15,6 +15,9 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import net.bytebuddy.jar.asm.ClassWriter;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -162,7 +165,7 @@ class HostSafetyTest {
         assertThat(withoutCdsNote(result.stderrLines())).containsExactly(SECOND_COPY_IGNORED);
     }
 
-    // ---- a class that cannot be instrumented --------------------------------------------------------
+    // ---- classes the agent sees only as bytes -------------------------------------------------------
 
     /** A direct executor; defined from memory by {@link InMemoryLoader}, so its bytes are no resource. */
     public static class InMemoryBaseExecutor implements Executor {
@@ -173,14 +176,23 @@ class HostSafetyTest {
     }
 
     /**
-     * An executor whose super class the agent cannot look up: the loader that defines both serves no
-     * class files as resources, as loaders of generated classes often do.
+     * An executor whose super class is defined by a loader that serves no class files as resources,
+     * as loaders of generated classes often do: the agent cannot tell what it extends without loading
+     * it, which it never does. It queues tasks; {@link #run()} runs them.
      */
-    public static class InMemoryExecutor extends InMemoryBaseExecutor {
+    public static class InMemoryExecutor extends InMemoryBaseExecutor implements Runnable {
+        private final List<Runnable> queued = new ArrayList<>();
+
         @Override
         public void execute(Runnable task) {
             System.out.println("InMemoryExecutor.execute");
-            task.run();
+            queued.add(task);
+        }
+
+        @Override
+        public void run() {
+            queued.forEach(Runnable::run);
+            queued.clear();
         }
     }
 
@@ -203,8 +215,8 @@ class HostSafetyTest {
         }
     }
 
-    /** Loads {@link InMemoryExecutor} through {@link InMemoryLoader} twice and runs a task through each. */
-    public static final class UninstrumentableMain {
+    /** Loads {@link InMemoryExecutor} through {@link InMemoryLoader}, queues a task, and runs it in another context. */
+    public static final class InMemoryMain {
         public static void main(String[] args) throws Exception {
             Map<String, byte[]> classes = new HashMap<>();
             for (Class<?> type : List.of(InMemoryBaseExecutor.class, InMemoryExecutor.class)) {
@@ -212,9 +224,68 @@ class HostSafetyTest {
                     classes.put(type.getName(), in.readAllBytes());
                 }
             }
+            Executor executor = (Executor) new InMemoryLoader(classes).loadClass(InMemoryExecutor.class.getName())
+                    .getConstructor().newInstance();
+            TaskContext.set("request_id", "in-memory-1");
+            executor.execute(() -> System.out.println("task ran, request_id=" + TaskContext.get("request_id")));
+            TaskContext.set("request_id", "changed");
+            ((Runnable) executor).run();
+            System.out.println("main finished");
+        }
+    }
+
+    @Test
+    void anExecutorWhoseSuperClassHasNoClassFileIsReportedOnceAndRunsAsWithoutTheAgent() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar()), InMemoryMain.class);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        // Not instrumented: the task sees the context current when it runs, as without the agent.
+        assertThat(result.stdoutLines()).containsExactly(
+                "InMemoryExecutor.execute", "task ran, request_id=changed", "main finished");
+        assertThat(result.stderrLines()).containsExactly("taskctx: could not instrument "
+                + InMemoryExecutor.class.getName() + " (UnreadableTypeException: cannot read the class file of its super type "
+                + InMemoryBaseExecutor.class.getName() + "); the application runs on without propagation through this class");
+    }
+
+    /**
+     * Builds an executor whose {@code execute(Runnable)} is so close to the JVM's 64 KB limit on a
+     * method's code that the agent's additions do not fit: it runs the task, then pads with NOPs.
+     */
+    static byte[] executorAtTheCodeSizeLimit(String binaryName) {
+        String internalName = binaryName.replace('.', '/');
+        ClassWriter writer = new ClassWriter(ClassWriter.COMPUTE_MAXS);
+        writer.visit(Opcodes.V17, Opcodes.ACC_PUBLIC | Opcodes.ACC_SUPER, internalName, null, "java/lang/Object",
+                new String[] {"java/util/concurrent/Executor"});
+        MethodVisitor constructor = writer.visitMethod(Opcodes.ACC_PUBLIC, "<init>", "()V", null, null);
+        constructor.visitCode();
+        constructor.visitVarInsn(Opcodes.ALOAD, 0);
+        constructor.visitMethodInsn(Opcodes.INVOKESPECIAL, "java/lang/Object", "<init>", "()V", false);
+        constructor.visitInsn(Opcodes.RETURN);
+        constructor.visitMaxs(0, 0);
+        constructor.visitEnd();
+        MethodVisitor execute = writer.visitMethod(Opcodes.ACC_PUBLIC, "execute", "(Ljava/lang/Runnable;)V", null, null);
+        execute.visitCode();
+        execute.visitVarInsn(Opcodes.ALOAD, 1);
+        execute.visitMethodInsn(Opcodes.INVOKEINTERFACE, "java/lang/Runnable", "run", "()V", true);
+        // 6 bytes so far and 1 for the return: 65,520 in all, 15 short of the limit.
+        for (int i = 0; i < 65_520 - 7; i++) {
+            execute.visitInsn(Opcodes.NOP);
+        }
+        execute.visitInsn(Opcodes.RETURN);
+        execute.visitMaxs(0, 0);
+        execute.visitEnd();
+        writer.visitEnd();
+        return writer.toByteArray();
+    }
+
+    /** Loads the generated executor twice (two loaders) and runs a task through each. */
+    public static final class UninstrumentableMain {
+        static final String EXECUTOR = "dev.taskctx.it.generated.LargeExecutor";
+
+        public static void main(String[] args) throws Exception {
+            Map<String, byte[]> classes = Map.of(EXECUTOR, executorAtTheCodeSizeLimit(EXECUTOR));
             TaskContext.set("request_id", "uninstrumentable-1");
             for (int i = 0; i < 2; i++) {
-                Executor executor = (Executor) new InMemoryLoader(classes).loadClass(InMemoryExecutor.class.getName())
+                Executor executor = (Executor) new InMemoryLoader(classes).loadClass(EXECUTOR)
                         .getConstructor().newInstance();
                 executor.execute(() -> System.out.println("task ran, request_id=" + TaskContext.get("request_id")));
             }
@@ -227,11 +298,12 @@ class HostSafetyTest {
         JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar()), UninstrumentableMain.class);
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdoutLines()).containsExactly(
-                "InMemoryExecutor.execute", "task ran, request_id=uninstrumentable-1",
-                "InMemoryExecutor.execute", "task ran, request_id=uninstrumentable-1",
+                "task ran, request_id=uninstrumentable-1",
+                "task ran, request_id=uninstrumentable-1",
                 "main finished");
         assertThat(result.stderrLines()).containsExactly("taskctx: could not instrument "
-                + InMemoryExecutor.class.getName() + " (NoSuchTypeException: Cannot resolve type description for "
-                + InMemoryBaseExecutor.class.getName() + "); the application runs on without propagation through this class");
+                + UninstrumentableMain.EXECUTOR + " (MethodTooLargeException: Method too large: "
+                + UninstrumentableMain.EXECUTOR.replace('.', '/') + ".execute (Ljava/lang/Runnable;)V)"
+                + "; the application runs on without propagation through this class");
     }
 }

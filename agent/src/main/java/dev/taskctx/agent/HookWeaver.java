@@ -1,0 +1,408 @@
+package dev.taskctx.agent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.objectweb.asm.ClassReader;
+import org.objectweb.asm.ClassVisitor;
+import org.objectweb.asm.ClassWriter;
+import org.objectweb.asm.Handle;
+import org.objectweb.asm.Label;
+import org.objectweb.asm.MethodVisitor;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * Applies {@link MethodHook}s to one class file with ASM. Only method bodies change (no member is
+ * added or removed), so the result is valid for retransformation. The added code is straight-line
+ * calls, plus, for an exit hook that also runs on a throw, one exception handler covering the whole
+ * original body and registered after the method's own handlers; the stack map frames the class file
+ * already has are kept, extended by the one local the agent adds, and the handler gets a frame of
+ * its own. Nothing is loaded to compute frames, so weaving never triggers class loading.
+ */
+final class HookWeaver {
+
+    static final String HOOKS = "dev/taskctx/internal/AgentHooks";
+
+    private HookWeaver() {
+    }
+
+    /** The class file with the hooks applied, or {@code null} when no method of it matches a hook. */
+    static byte[] weave(byte[] classFile, List<MethodHook> hooks) {
+        ClassReader reader = new ClassReader(classFile);
+        Map<String, Integer> maxLocals = maxLocals(reader);
+        ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
+        HookClassVisitor visitor = new HookClassVisitor(writer, hooks, maxLocals);
+        reader.accept(visitor, ClassReader.EXPAND_FRAMES);
+        return visitor.woven ? writer.toByteArray() : null;
+    }
+
+    /** Each method's {@code max_locals}: the first slot the agent's own locals can use. */
+    private static Map<String, Integer> maxLocals(ClassReader reader) {
+        Map<String, Integer> result = new HashMap<>();
+        reader.accept(new ClassVisitor(Opcodes.ASM9) {
+            @Override
+            public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                             String[] exceptions) {
+                return new MethodVisitor(Opcodes.ASM9) {
+                    @Override
+                    public void visitMaxs(int maxStack, int locals) {
+                        result.put(name + descriptor, locals);
+                    }
+                };
+            }
+        }, ClassReader.SKIP_DEBUG | ClassReader.SKIP_FRAMES);
+        return result;
+    }
+
+    private static final class HookClassVisitor extends ClassVisitor {
+        private final List<MethodHook> hooks;
+        private final Map<String, Integer> maxLocals;
+        private String owner;
+        private int version;
+        boolean woven;
+
+        HookClassVisitor(ClassVisitor next, List<MethodHook> hooks, Map<String, Integer> maxLocals) {
+            super(Opcodes.ASM9, next);
+            this.hooks = hooks;
+            this.maxLocals = maxLocals;
+        }
+
+        @Override
+        public void visit(int version, int access, String name, String signature, String superName,
+                          String[] interfaces) {
+            this.owner = name;
+            this.version = version;
+            super.visit(version, access, name, signature, superName, interfaces);
+        }
+
+        @Override
+        public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                         String[] exceptions) {
+            MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
+            for (MethodHook hook : hooks) {
+                if (hook.accepts(access, name, descriptor)) {
+                    woven = true;
+                    Integer locals = maxLocals.get(name + descriptor);
+                    return new HookMethodVisitor(next, hook, owner, version, access, name, descriptor,
+                            locals == null ? 0 : locals);
+                }
+            }
+            return next;
+        }
+    }
+
+    /** The added code of one method; see the class comment for its shape. */
+    private static final class HookMethodVisitor extends MethodVisitor {
+        private final MethodHook hook;
+        private final String owner;
+        private final boolean frames;
+        private final boolean isStatic;
+        private final Type[] parameters;
+        private final int[] parameterSlots;
+        /** Where the entry hook's result is kept ({@link MethodHook.Result#KEEP}), or -1. */
+        private final int keptSlot;
+        private final Object keptType;
+        /** Where the handler keeps the throwable while the exit hook runs. */
+        private final int thrownSlot;
+        private final Label bodyStart = new Label();
+        private final Label handler = new Label();
+        private final boolean catches;
+        private boolean entered;
+
+        HookMethodVisitor(MethodVisitor next, MethodHook hook, String owner, int version, int access,
+                          String name, String descriptor, int maxLocals) {
+            super(Opcodes.ASM9, next);
+            this.hook = hook;
+            this.owner = owner;
+            this.frames = (version & 0xFFFF) >= Opcodes.V1_6;
+            this.isStatic = (access & Opcodes.ACC_STATIC) != 0;
+            this.parameters = Type.getArgumentTypes(descriptor);
+            this.parameterSlots = new int[parameters.length];
+            int slot = isStatic ? 0 : 1;
+            for (int i = 0; i < parameters.length; i++) {
+                parameterSlots[i] = slot;
+                slot += parameters[i].getSize();
+            }
+            boolean keeps = hook.enter != null && hook.enterResult == MethodHook.Result.KEEP;
+            this.keptSlot = keeps ? maxLocals : -1;
+            this.keptType = keeps ? Type.getReturnType(hook.enter.descriptor).getInternalName() : null;
+            this.thrownSlot = keeps ? maxLocals + 1 : maxLocals;
+            this.catches = hook.exit != null && hook.exitOnThrow;
+        }
+
+        /** The entry code, emitted once the method's own exception handlers have been visited. */
+        private void enter() {
+            if (entered) {
+                return;
+            }
+            entered = true;
+            if (catches) {
+                // Registered after the method's own handlers, so those still catch first.
+                super.visitTryCatchBlock(bodyStart, handler, handler, "java/lang/Throwable");
+            }
+            if (hook.enter != null) {
+                call(hook.enter, false);
+                Type returned = Type.getReturnType(hook.enter.descriptor);
+                switch (hook.enterResult) {
+                    case REPLACE_FIRST_PARAMETER:
+                        super.visitVarInsn(Opcodes.ASTORE, parameterSlots[0]);
+                        break;
+                    case KEEP:
+                        super.visitVarInsn(Opcodes.ASTORE, keptSlot);
+                        break;
+                    default:
+                        if (returned.getSize() == 1) {
+                            super.visitInsn(Opcodes.POP);
+                        } else if (returned.getSize() == 2) {
+                            super.visitInsn(Opcodes.POP2);
+                        }
+                }
+            }
+            super.visitLabel(bodyStart);
+        }
+
+        /** Pushes the values {@code call} takes and calls it. */
+        private void call(MethodHook.Call call, boolean inHandler) {
+            for (MethodHook.Arg arg : call.args) {
+                switch (arg.source) {
+                    case THIS:
+                        super.visitVarInsn(Opcodes.ALOAD, 0);
+                        break;
+                    case PARAMETER:
+                        super.visitVarInsn(parameters[arg.index].getOpcode(Opcodes.ILOAD), parameterSlots[arg.index]);
+                        break;
+                    case KEPT:
+                        super.visitVarInsn(Opcodes.ALOAD, keptSlot);
+                        break;
+                    case THROWN:
+                        if (inHandler) {
+                            super.visitVarInsn(Opcodes.ALOAD, thrownSlot);
+                        } else {
+                            super.visitInsn(Opcodes.ACONST_NULL);
+                        }
+                        break;
+                    case NULL:
+                        super.visitInsn(Opcodes.ACONST_NULL);
+                        break;
+                    case OWN_CLASS:
+                        super.visitLdcInsn(Type.getObjectType(owner));
+                        break;
+                    default:
+                        throw new IllegalStateException(arg.source.name());
+                }
+            }
+            super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, call.name, call.descriptor, false);
+        }
+
+        @Override
+        public void visitCode() {
+            super.visitCode();
+            // The entry code waits for the first instruction: the method's own try/catch entries come first.
+        }
+
+        @Override
+        public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
+            enter();
+            if (keptSlot < 0 || type != Opcodes.F_NEW) {
+                super.visitFrame(type, numLocal, local, numStack, stack);
+                return;
+            }
+            List<Object> locals = new ArrayList<>();
+            int slots = 0;
+            for (int i = 0; i < numLocal; i++) {
+                locals.add(local[i]);
+                slots += local[i] == Opcodes.LONG || local[i] == Opcodes.DOUBLE ? 2 : 1;
+            }
+            while (slots < keptSlot) {
+                locals.add(Opcodes.TOP);
+                slots++;
+            }
+            if (slots == keptSlot) {
+                locals.add(keptType);
+            }
+            super.visitFrame(type, locals.size(), locals.toArray(), numStack, stack);
+        }
+
+        @Override
+        public void visitLabel(Label label) {
+            enter();
+            super.visitLabel(label);
+        }
+
+        @Override
+        public void visitLineNumber(int line, Label start) {
+            enter();
+            super.visitLineNumber(line, start);
+        }
+
+        @Override
+        public void visitInsn(int opcode) {
+            enter();
+            if (hook.exit != null && opcode >= Opcodes.IRETURN && opcode <= Opcodes.RETURN) {
+                call(hook.exit, false);
+            }
+            super.visitInsn(opcode);
+        }
+
+        @Override
+        public void visitIntInsn(int opcode, int operand) {
+            enter();
+            super.visitIntInsn(opcode, operand);
+        }
+
+        @Override
+        public void visitVarInsn(int opcode, int varIndex) {
+            enter();
+            super.visitVarInsn(opcode, varIndex);
+        }
+
+        @Override
+        public void visitTypeInsn(int opcode, String type) {
+            enter();
+            super.visitTypeInsn(opcode, type);
+        }
+
+        @Override
+        public void visitFieldInsn(int opcode, String fieldOwner, String name, String descriptor) {
+            enter();
+            super.visitFieldInsn(opcode, fieldOwner, name, descriptor);
+        }
+
+        @Override
+        public void visitMethodInsn(int opcode, String callOwner, String name, String descriptor, boolean isInterface) {
+            enter();
+            if (hook.redirectOwner != null
+                    && (opcode == Opcodes.INVOKEINTERFACE || opcode == Opcodes.INVOKEVIRTUAL)
+                    && callOwner.equals(hook.redirectOwner) && name.equals(hook.redirectName)
+                    && descriptor.equals("()V")) {
+                // Same stack shape: the receiver in, nothing out.
+                super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, hook.redirectTarget,
+                        "(L" + hook.redirectOwner + ";)V", false);
+                return;
+            }
+            super.visitMethodInsn(opcode, callOwner, name, descriptor, isInterface);
+        }
+
+        @Override
+        public void visitInvokeDynamicInsn(String name, String descriptor, Handle bootstrap, Object... arguments) {
+            enter();
+            super.visitInvokeDynamicInsn(name, descriptor, bootstrap, arguments);
+        }
+
+        @Override
+        public void visitJumpInsn(int opcode, Label label) {
+            enter();
+            super.visitJumpInsn(opcode, label);
+        }
+
+        @Override
+        public void visitLdcInsn(Object value) {
+            enter();
+            super.visitLdcInsn(value);
+        }
+
+        @Override
+        public void visitIincInsn(int varIndex, int increment) {
+            enter();
+            super.visitIincInsn(varIndex, increment);
+        }
+
+        @Override
+        public void visitTableSwitchInsn(int min, int max, Label dflt, Label... labels) {
+            enter();
+            super.visitTableSwitchInsn(min, max, dflt, labels);
+        }
+
+        @Override
+        public void visitLookupSwitchInsn(Label dflt, int[] keys, Label[] labels) {
+            enter();
+            super.visitLookupSwitchInsn(dflt, keys, labels);
+        }
+
+        @Override
+        public void visitMultiANewArrayInsn(String descriptor, int numDimensions) {
+            enter();
+            super.visitMultiANewArrayInsn(descriptor, numDimensions);
+        }
+
+        @Override
+        public void visitMaxs(int maxStack, int maxLocals) {
+            enter();
+            if (catches) {
+                // The handler: run the exit hook with the throwable, then rethrow it unchanged.
+                super.visitLabel(handler);
+                if (frames) {
+                    Object[] locals = handlerLocals();
+                    super.visitFrame(Opcodes.F_NEW, locals.length, locals, 1, new Object[] {"java/lang/Throwable"});
+                }
+                super.visitVarInsn(Opcodes.ASTORE, thrownSlot);
+                call(hook.exit, true);
+                super.visitVarInsn(Opcodes.ALOAD, thrownSlot);
+                super.visitInsn(Opcodes.ATHROW);
+            }
+            super.visitMaxs(maxStack, maxLocals);
+        }
+
+        /**
+         * The handler's locals: only the slots its exit hook reads (others are TOP), so the frame holds
+         * at every instruction of the body whatever else the body stores in its locals.
+         */
+        private Object[] handlerLocals() {
+            int slotCount = Math.max(thrownSlot, 0);
+            Object[] bySlot = new Object[slotCount];
+            for (MethodHook.Arg arg : hook.exit.args) {
+                switch (arg.source) {
+                    case THIS:
+                        bySlot[0] = owner;
+                        break;
+                    case PARAMETER:
+                        bySlot[parameterSlots[arg.index]] = frameType(parameters[arg.index]);
+                        break;
+                    case KEPT:
+                        bySlot[keptSlot] = keptType;
+                        break;
+                    default:
+                        break;
+                }
+            }
+            int last = -1;
+            for (int i = 0; i < slotCount; i++) {
+                if (bySlot[i] != null) {
+                    last = i;
+                }
+            }
+            List<Object> locals = new ArrayList<>();
+            for (int i = 0; i <= last; i++) {
+                Object type = bySlot[i] == null ? Opcodes.TOP : bySlot[i];
+                locals.add(type);
+                if (type == Opcodes.LONG || type == Opcodes.DOUBLE) {
+                    i++;
+                }
+            }
+            return locals.toArray();
+        }
+
+        private static Object frameType(Type type) {
+            switch (type.getSort()) {
+                case Type.BOOLEAN:
+                case Type.CHAR:
+                case Type.BYTE:
+                case Type.SHORT:
+                case Type.INT:
+                    return Opcodes.INTEGER;
+                case Type.FLOAT:
+                    return Opcodes.FLOAT;
+                case Type.LONG:
+                    return Opcodes.LONG;
+                case Type.DOUBLE:
+                    return Opcodes.DOUBLE;
+                case Type.ARRAY:
+                    return type.getDescriptor();
+                default:
+                    return type.getInternalName();
+            }
+        }
+    }
+}

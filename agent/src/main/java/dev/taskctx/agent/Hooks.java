@@ -1,0 +1,101 @@
+package dev.taskctx.agent;
+
+import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.agent.MethodHook.Call;
+
+/** The calls into {@code dev.taskctx.internal.AgentHooks} that the families' hooks make. */
+final class Hooks {
+
+    private static final String OBJECT = "Ljava/lang/Object;";
+    private static final String RUNNABLE = "Ljava/lang/Runnable;";
+    private static final String SNAPSHOT = "Ldev/taskctx/Snapshot;";
+    private static final String THROWABLE = "Ljava/lang/Throwable;";
+
+    private Hooks() {
+    }
+
+    static Call poolExecute(Arg task) {
+        return new Call("poolExecute", "(" + RUNNABLE + ")" + RUNNABLE, task);
+    }
+
+    static Call executorExecute(Arg task) {
+        return new Call("executorExecute", "(" + RUNNABLE + ")" + RUNNABLE, task);
+    }
+
+    static Call forkJoinPush(Arg task) {
+        return new Call("forkJoinPush", "(" + OBJECT + ")V", task);
+    }
+
+    static Call scheduledExecute(Arg task) {
+        return new Call("scheduledExecute", "(" + OBJECT + ")V", task);
+    }
+
+    static Call timerSchedule(Arg task, Arg period) {
+        return new Call("timerSchedule", "(" + OBJECT + "J)V", task, period);
+    }
+
+    static Call handOffDone(Arg task) {
+        return new Call("handOffDone", "(" + OBJECT + THROWABLE + ")V", task, Arg.THROWN);
+    }
+
+    static Call rejectionHandling() {
+        return new Call("rejectionHandling", "()" + OBJECT);
+    }
+
+    static Call rejectionHandled() {
+        return new Call("rejectionHandled", "(" + OBJECT + ")V", Arg.KEPT);
+    }
+
+    static Call enterPoolInternals() {
+        return new Call("enterPoolInternals", "()V");
+    }
+
+    static Call exitPoolInternals() {
+        return new Call("exitPoolInternals", "()V");
+    }
+
+    static Call rootTaskBegins() {
+        return new Call("rootTaskBegins", "()V");
+    }
+
+    static Call rootTaskEnds() {
+        return new Call("rootTaskEnds", "()V");
+    }
+
+    static Call beginForkJoinTask() {
+        return new Call("beginForkJoinTask", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS);
+    }
+
+    static Call completionRegistered(Arg completion) {
+        return new Call("completionRegistered", "(" + OBJECT + ")V", completion);
+    }
+
+    static Call beginCompletion() {
+        return new Call("beginCompletion", "(" + OBJECT + "I)" + SNAPSHOT, Arg.THIS, Arg.parameter(0));
+    }
+
+    static Call endTask() {
+        return new Call("endTask", "(" + SNAPSHOT + ")V", Arg.KEPT);
+    }
+
+    static Call scheduledForkJoinTaskCreated(Arg nextDelay) {
+        return new Call("scheduledForkJoinTaskCreated", "(" + OBJECT + "J)V", Arg.THIS, nextDelay);
+    }
+
+    static Call threadConstructed(Arg task) {
+        return new Call("threadConstructed", "(Ljava/lang/Thread;" + RUNNABLE + ")V", Arg.THIS, task);
+    }
+
+    static Call threadStarted() {
+        return new Call("threadStarted", "(Ljava/lang/Thread;)V", Arg.THIS);
+    }
+
+    static Call mdcInUse() {
+        return new Call("mdcInUse", "(Ljava/lang/Class;)V", Arg.OWN_CLASS);
+    }
+
+    /** A pool's own work that may start a worker thread from inside a task: not a hand-off of the task's context. */
+    static MethodHook poolInternals(String method, String descriptor) {
+        return MethodHook.on(method, descriptor).enter(enterPoolInternals()).exitAlways(exitPoolInternals()).build();
+    }
+}

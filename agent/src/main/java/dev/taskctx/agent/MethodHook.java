@@ -1,0 +1,200 @@
+package dev.taskctx.agent;
+
+import java.util.List;
+import org.objectweb.asm.Opcodes;
+import org.objectweb.asm.Type;
+
+/**
+ * What the agent adds to one method: a call into the propagation core at its entry, at its exit, or
+ * both, or the redirection of one call it makes. Every call goes to a static method of
+ * {@code dev.taskctx.internal.AgentHooks}, which never throws.
+ */
+final class MethodHook {
+
+    /** Where a value passed to a hook comes from. */
+    enum Source {
+        /** {@code this}. */
+        THIS,
+        /** A parameter of the method, by index ({@link Arg#index}). */
+        PARAMETER,
+        /** What the entry hook returned ({@link Result#KEEP}). */
+        KEPT,
+        /** The throwable leaving the method, {@code null} on a normal return. */
+        THROWN,
+        /** {@code null}. */
+        NULL,
+        /** The class being woven, as a {@code Class} constant. */
+        OWN_CLASS
+    }
+
+    /** One value passed to a hook. */
+    static final class Arg {
+        final Source source;
+        final int index;
+
+        private Arg(Source source, int index) {
+            this.source = source;
+            this.index = index;
+        }
+
+        static Arg parameter(int index) {
+            return new Arg(Source.PARAMETER, index);
+        }
+
+        static final Arg THIS = new Arg(Source.THIS, -1);
+        static final Arg KEPT = new Arg(Source.KEPT, -1);
+        static final Arg THROWN = new Arg(Source.THROWN, -1);
+        static final Arg NULL = new Arg(Source.NULL, -1);
+        static final Arg OWN_CLASS = new Arg(Source.OWN_CLASS, -1);
+    }
+
+    /** What happens to the entry hook's return value. */
+    enum Result {
+        /** The hook returns nothing. */
+        NONE,
+        /** The return value replaces parameter 0 (a task bound to its snapshot). */
+        REPLACE_FIRST_PARAMETER,
+        /** The return value is kept for the exit hook ({@link Arg#KEPT}). */
+        KEEP
+    }
+
+    /** A static call: its name and descriptor on {@code AgentHooks}, and the values it takes. */
+    static final class Call {
+        final String name;
+        final String descriptor;
+        final List<Arg> args;
+
+        Call(String name, String descriptor, Arg... args) {
+            this.name = name;
+            this.descriptor = descriptor;
+            this.args = List.of(args);
+        }
+    }
+
+    final String methodName;
+    /** The method's descriptor, or {@code null} for every descriptor accepted by {@link #accepts}. */
+    final String descriptor;
+    final Call enter;
+    final Result enterResult;
+    final Call exit;
+    /** Whether {@link #exit} also runs when the method throws (the throwable is rethrown). */
+    final boolean exitOnThrow;
+    /** Call-site redirection: calls of {@code redirectOwner.redirectName()V} become {@code redirectTarget(owner)}. */
+    final String redirectOwner;
+    final String redirectName;
+    final String redirectTarget;
+    /** Constructors: the (0-based) index of the parameter that must be the {@code Runnable} task, else -1. */
+    final int runnableParameter;
+    final boolean includeStatic;
+
+    private MethodHook(Builder b) {
+        this.methodName = b.methodName;
+        this.descriptor = b.descriptor;
+        this.enter = b.enter;
+        this.enterResult = b.enterResult;
+        this.exit = b.exit;
+        this.exitOnThrow = b.exitOnThrow;
+        this.redirectOwner = b.redirectOwner;
+        this.redirectName = b.redirectName;
+        this.redirectTarget = b.redirectTarget;
+        this.runnableParameter = b.runnableParameter;
+        this.includeStatic = b.includeStatic;
+    }
+
+    static Builder on(String methodName, String descriptor) {
+        return new Builder(methodName, descriptor);
+    }
+
+    /** Whether this hook applies to the method {@code name descriptor} with {@code access} flags. */
+    boolean accepts(int access, String name, String methodDescriptor) {
+        if (!name.equals(methodName) || (access & (Opcodes.ACC_ABSTRACT | Opcodes.ACC_NATIVE)) != 0) {
+            return false;
+        }
+        if ((access & Opcodes.ACC_STATIC) != 0 && !includeStatic) {
+            return false;
+        }
+        if (runnableParameter >= 0) {
+            Type[] parameters = Type.getArgumentTypes(methodDescriptor);
+            return parameters.length > runnableParameter
+                    && parameters[runnableParameter].getDescriptor().equals("Ljava/lang/Runnable;");
+        }
+        if (descriptor == null) {
+            return true;
+        }
+        if (descriptor.startsWith("#")) {
+            return Type.getArgumentTypes(methodDescriptor).length == Integer.parseInt(descriptor.substring(1));
+        }
+        // "(I)" matches every return type.
+        return descriptor.endsWith(")") ? methodDescriptor.startsWith(descriptor) : descriptor.equals(methodDescriptor);
+    }
+
+    /**
+     * Builds a hook. The descriptor is exact, or {@code "#n"} for any method with {@code n} parameters,
+     * or parameters only ({@code "(I)"}) for any return type, or {@code null} for any descriptor.
+     */
+    static final class Builder {
+        private final String methodName;
+        private final String descriptor;
+        private Call enter;
+        private Result enterResult = Result.NONE;
+        private Call exit;
+        private boolean exitOnThrow;
+        private String redirectOwner;
+        private String redirectName;
+        private String redirectTarget;
+        private int runnableParameter = -1;
+        private boolean includeStatic;
+
+        private Builder(String methodName, String descriptor) {
+            this.methodName = methodName;
+            this.descriptor = descriptor;
+        }
+
+        Builder enter(Call call) {
+            this.enter = call;
+            return this;
+        }
+
+        Builder enter(Call call, Result result) {
+            this.enter = call;
+            this.enterResult = result;
+            return this;
+        }
+
+        /** Calls {@code call} before each normal return only. */
+        Builder exitOnReturn(Call call) {
+            this.exit = call;
+            this.exitOnThrow = false;
+            return this;
+        }
+
+        /** Calls {@code call} before each normal return and when the method throws. */
+        Builder exitAlways(Call call) {
+            this.exit = call;
+            this.exitOnThrow = true;
+            return this;
+        }
+
+        Builder redirect(String owner, String name, String target) {
+            this.redirectOwner = owner;
+            this.redirectName = name;
+            this.redirectTarget = target;
+            return this;
+        }
+
+        /** Constructors taking the thread's task as parameter {@code index} (0-based). */
+        Builder runnableAt(int index) {
+            this.runnableParameter = index;
+            return this;
+        }
+
+        Builder includingStatic() {
+            this.includeStatic = true;
+            return this;
+        }
+
+        MethodHook build() {
+            return new MethodHook(this);
+        }
+    }
+}

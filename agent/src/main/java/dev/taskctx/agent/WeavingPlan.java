@@ -1,0 +1,38 @@
+package dev.taskctx.agent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the enabled families instrument: hooks per JDK class name, hooks for the {@code Completion}
+ * classes of {@code CompletableFuture}, and hooks for application classes that are executors or
+ * {@code Thread} subclasses. Filled at premain, read-only afterwards.
+ */
+final class WeavingPlan {
+
+    static final String COMPLETION_PREFIX = "java/util/concurrent/CompletableFuture$";
+
+    final Map<String, List<MethodHook>> byClass = new HashMap<>();
+    final List<MethodHook> completions = new ArrayList<>();
+    final List<MethodHook> applicationExecutors = new ArrayList<>();
+    final List<MethodHook> applicationThreads = new ArrayList<>();
+    /** Application executors left alone ({@code executors.exclude}), as binary names. */
+    final Set<String> excludedExecutors = new HashSet<>();
+
+    /** Adds {@code hooks} to the class with the internal name {@code className}. */
+    void add(String className, MethodHook... hooks) {
+        List<MethodHook> list = byClass.computeIfAbsent(className, name -> new ArrayList<>());
+        for (MethodHook hook : hooks) {
+            list.add(hook);
+        }
+    }
+
+    boolean isEmpty() {
+        return byClass.isEmpty() && completions.isEmpty() && applicationExecutors.isEmpty()
+                && applicationThreads.isEmpty();
+    }
+}

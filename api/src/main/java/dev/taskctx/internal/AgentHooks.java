@@ -1,0 +1,209 @@
+package dev.taskctx.internal;
+
+import dev.taskctx.Snapshot;
+import java.util.TimerTask;
+
+/**
+ * The only methods the agent's woven code calls. Each delegates to {@link Propagation} and never
+ * throws into the instrumented method: whatever goes wrong inside one (even an
+ * {@code OutOfMemoryError} or a {@code StackOverflowError}) leaves the hand-off as if taskctx were
+ * absent. The two {@code run*} methods are the exception: they run the application's task, whose own
+ * exceptions must reach its pool unchanged.
+ *
+ * <p>Internal: public only because JDK classes call it from their own packages.
+ */
+public final class AgentHooks {
+
+    private AgentHooks() {
+    }
+
+    /** {@code ThreadPoolExecutor.execute} begins: the task to queue (usually {@code task} itself). */
+    public static Runnable poolExecute(Runnable task) {
+        try {
+            return Propagation.handOffToPool(task);
+        } catch (Throwable ignored) {
+            return task;
+        }
+    }
+
+    /** Any other {@code Executor.execute} begins: the task to hand on (wrapped when there is a context). */
+    public static Runnable executorExecute(Runnable task) {
+        try {
+            return Propagation.wrapForHandOff(task);
+        } catch (Throwable ignored) {
+            return task;
+        }
+    }
+
+    /** A task is pushed to a fork/join queue. */
+    public static void forkJoinPush(Object task) {
+        try {
+            Propagation.handOff(task, false);
+        } catch (Throwable ignored) {
+            // the task runs without the submitter's context
+        }
+    }
+
+    /** A task is queued by a {@code ScheduledThreadPoolExecutor}. */
+    public static void scheduledExecute(Object task) {
+        try {
+            Propagation.handOffScheduled(task);
+        } catch (Throwable ignored) {
+            // the task runs without the submitter's context
+        }
+    }
+
+    /** {@code Timer.sched(task, time, period)} begins. */
+    public static void timerSchedule(Object task, long period) {
+        try {
+            Propagation.handOff(task, period != 0L);
+        } catch (Throwable ignored) {
+            // the task runs without the submitter's context
+        }
+    }
+
+    /** Any hand-off above has returned or thrown. */
+    public static void handOffDone(Object task, Throwable thrown) {
+        try {
+            Propagation.handOffDone(task, thrown);
+        } catch (Throwable ignored) {
+            // nothing to undo
+        }
+    }
+
+    /** {@code ThreadPoolExecutor.reject} begins; returns what {@link #rejectionHandled} needs. */
+    public static Object rejectionHandling() {
+        try {
+            return Propagation.rejectionHandling();
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
+    /** {@code ThreadPoolExecutor.reject} has returned or thrown. */
+    public static void rejectionHandled(Object suspended) {
+        try {
+            Propagation.rejectionHandled(suspended);
+        } catch (Throwable ignored) {
+            // the submitter keeps what the handler left
+        }
+    }
+
+    /** A pool creates a worker or re-queues a task from inside a task. */
+    public static void enterPoolInternals() {
+        try {
+            Propagation.enterPoolInternals();
+        } catch (Throwable ignored) {
+            // a new worker may inherit the context
+        }
+    }
+
+    /** Ends what {@link #enterPoolInternals} began. */
+    public static void exitPoolInternals() {
+        try {
+            Propagation.exitPoolInternals();
+        } catch (Throwable ignored) {
+            // nothing to undo
+        }
+    }
+
+    /** {@code ForkJoinTask.invoke}, {@code quietlyInvoke} or {@code invokeAll} begins. */
+    public static void rootTaskBegins() {
+        try {
+            Propagation.rootTaskBegins();
+        } catch (Throwable ignored) {
+            // the root task runs with the bound or empty context
+        }
+    }
+
+    /** Ends what {@link #rootTaskBegins} began. */
+    public static void rootTaskEnds() {
+        try {
+            Propagation.rootTaskEnds();
+        } catch (Throwable ignored) {
+            // nothing to undo
+        }
+    }
+
+    /** {@code ForkJoinTask.doExec} begins; returns what {@link #endTask} puts back. */
+    public static Snapshot beginForkJoinTask(Object task) {
+        try {
+            return Propagation.beginForkJoinTask(task);
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
+    /** A dependent stage is registered on a {@code CompletableFuture}. */
+    public static void completionRegistered(Object completion) {
+        try {
+            Propagation.completionRegistered(completion);
+        } catch (Throwable ignored) {
+            // the stage runs with the completing thread's context
+        }
+    }
+
+    /** {@code Completion.tryFire(mode)} begins; returns what {@link #endTask} puts back. */
+    public static Snapshot beginCompletion(Object completion, int mode) {
+        try {
+            return Propagation.beginCompletion(completion, mode);
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
+    /** A task's begin hook ended; {@code previous} is what it returned. */
+    public static void endTask(Snapshot previous) {
+        try {
+            Propagation.endTask(previous);
+        } catch (Throwable ignored) {
+            // the thread keeps the task's context until its next task
+        }
+    }
+
+    /** JDK 25: a {@code DelayScheduler$ScheduledForkJoinTask} was constructed by the scheduling thread. */
+    public static void scheduledForkJoinTaskCreated(Object task, long nextDelay) {
+        try {
+            Propagation.bindCurrent(task, nextDelay != 0L);
+        } catch (Throwable ignored) {
+            // the task runs without the scheduler's context
+        }
+    }
+
+    /** A {@code Thread} constructor that received the thread's task returns. */
+    public static void threadConstructed(Thread thread, Runnable task) {
+        try {
+            Propagation.threadConstructed(thread, task);
+        } catch (Throwable ignored) {
+            // the thread keeps what it inherited
+        }
+    }
+
+    /** A new thread's own code begins. */
+    public static void threadStarted(Thread thread) {
+        try {
+            Propagation.threadStarted(thread);
+        } catch (Throwable ignored) {
+            // registered thread-locals are not written on this thread
+        }
+    }
+
+    /** A value was put into SLF4J's {@code MDC}. */
+    public static void mdcInUse(Class<?> mdc) {
+        try {
+            Propagation.mdcInUse(mdc);
+        } catch (Throwable ignored) {
+            // MDC values do not travel
+        }
+    }
+
+    /** Replaces {@code task.run()} in {@code ThreadPoolExecutor.runWorker}. */
+    public static void runTask(Runnable task) {
+        Propagation.runTask(task);
+    }
+
+    /** Replaces {@code task.run()} in {@code TimerThread.mainLoop}. */
+    public static void runTimerTask(TimerTask task) {
+        Propagation.runTimerTask(task);
+    }
+}
