@@ -19,7 +19,9 @@ import org.objectweb.asm.Type;
  * calls, plus, for an exit hook that also runs on a throw, one exception handler covering the whole
  * original body and registered after the method's own handlers; the stack map frames the class file
  * already has are kept, extended by the one local the agent adds, and the handler gets a frame of
- * its own. Nothing is loaded to compute frames, so weaving never triggers class loading.
+ * its own. Nothing is loaded to compute frames, so weaving never triggers class loading, and nothing
+ * is recomputed: the added code needs a known amount of stack on top of what the method used, and
+ * methods without hooks are copied as they are.
  */
 final class HookWeaver {
 
@@ -31,20 +33,33 @@ final class HookWeaver {
     /** The class file with the hooks applied, or {@code null} when no method of it matches a hook. */
     static byte[] weave(byte[] classFile, List<MethodHook> hooks) {
         ClassReader reader = new ClassReader(classFile);
-        Map<String, Integer> maxLocals = maxLocals(reader);
-        ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-        HookClassVisitor visitor = new HookClassVisitor(writer, hooks, maxLocals);
-        reader.accept(visitor, ClassReader.EXPAND_FRAMES);
+        boolean keeps = false;
+        for (MethodHook hook : hooks) {
+            keeps |= keeps(hook);
+        }
+        // Only a kept value changes the existing frames, and only then are they read expanded.
+        Map<String, Integer> maxLocals = keeps ? maxLocals(reader, hooks) : Map.of();
+        ClassWriter writer = new ClassWriter(reader, 0);
+        HookClassVisitor visitor = new HookClassVisitor(writer, hooks, maxLocals, keeps);
+        reader.accept(visitor, keeps ? ClassReader.EXPAND_FRAMES : 0);
         return visitor.woven ? writer.toByteArray() : null;
     }
 
-    /** Each method's {@code max_locals}: the first slot the agent's own locals can use. */
-    private static Map<String, Integer> maxLocals(ClassReader reader) {
+    private static boolean keeps(MethodHook hook) {
+        return hook.enter != null && hook.enterResult == MethodHook.Result.KEEP;
+    }
+
+    /** The {@code max_locals} of each method a keeping hook applies to: the slot for the kept value. */
+    private static Map<String, Integer> maxLocals(ClassReader reader, List<MethodHook> hooks) {
         Map<String, Integer> result = new HashMap<>();
         reader.accept(new ClassVisitor(Opcodes.ASM9) {
             @Override
             public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                                              String[] exceptions) {
+                MethodHook hook = first(hooks, access, name, descriptor);
+                if (hook == null || !keeps(hook)) {
+                    return null;
+                }
                 return new MethodVisitor(Opcodes.ASM9) {
                     @Override
                     public void visitMaxs(int maxStack, int locals) {
@@ -56,17 +71,30 @@ final class HookWeaver {
         return result;
     }
 
+    /** The first hook that applies to a method, or {@code null}. */
+    static MethodHook first(List<MethodHook> hooks, int access, String name, String descriptor) {
+        for (MethodHook hook : hooks) {
+            if (hook.accepts(access, name, descriptor)) {
+                return hook;
+            }
+        }
+        return null;
+    }
+
     private static final class HookClassVisitor extends ClassVisitor {
         private final List<MethodHook> hooks;
         private final Map<String, Integer> maxLocals;
+        private final boolean expandedFrames;
         private String owner;
         private int version;
         boolean woven;
 
-        HookClassVisitor(ClassVisitor next, List<MethodHook> hooks, Map<String, Integer> maxLocals) {
+        HookClassVisitor(ClassVisitor next, List<MethodHook> hooks, Map<String, Integer> maxLocals,
+                         boolean expandedFrames) {
             super(Opcodes.ASM9, next);
             this.hooks = hooks;
             this.maxLocals = maxLocals;
+            this.expandedFrames = expandedFrames;
         }
 
         @Override
@@ -81,15 +109,14 @@ final class HookWeaver {
         public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
                                          String[] exceptions) {
             MethodVisitor next = super.visitMethod(access, name, descriptor, signature, exceptions);
-            for (MethodHook hook : hooks) {
-                if (hook.accepts(access, name, descriptor)) {
-                    woven = true;
-                    Integer locals = maxLocals.get(name + descriptor);
-                    return new HookMethodVisitor(next, hook, owner, version, access, name, descriptor,
-                            locals == null ? 0 : locals);
-                }
+            MethodHook hook = first(hooks, access, name, descriptor);
+            if (hook == null) {
+                return next;
             }
-            return next;
+            woven = true;
+            Integer locals = maxLocals.get(name + descriptor);
+            return new HookMethodVisitor(next, hook, owner, version, access, descriptor,
+                    locals == null ? -1 : locals, expandedFrames);
         }
     }
 
@@ -104,15 +131,18 @@ final class HookWeaver {
         /** Where the entry hook's result is kept ({@link MethodHook.Result#KEEP}), or -1. */
         private final int keptSlot;
         private final Object keptType;
-        /** Where the handler keeps the throwable while the exit hook runs. */
-        private final int thrownSlot;
+        /** Where the handler keeps the throwable while the exit hook runs; known at {@link #visitMaxs}. */
+        private int thrownSlot;
+        private final boolean expandedFrames;
+        /** Stack the added code needs on top of what the method itself uses. */
+        private final int extraStack;
         private final Label bodyStart = new Label();
         private final Label handler = new Label();
         private final boolean catches;
         private boolean entered;
 
         HookMethodVisitor(MethodVisitor next, MethodHook hook, String owner, int version, int access,
-                          String name, String descriptor, int maxLocals) {
+                          String descriptor, int maxLocals, boolean expandedFrames) {
             super(Opcodes.ASM9, next);
             this.hook = hook;
             this.owner = owner;
@@ -125,11 +155,28 @@ final class HookWeaver {
                 parameterSlots[i] = slot;
                 slot += parameters[i].getSize();
             }
-            boolean keeps = hook.enter != null && hook.enterResult == MethodHook.Result.KEEP;
+            boolean keeps = keeps(hook);
             this.keptSlot = keeps ? maxLocals : -1;
             this.keptType = keeps ? Type.getReturnType(hook.enter.descriptor).getInternalName() : null;
-            this.thrownSlot = keeps ? maxLocals + 1 : maxLocals;
             this.catches = hook.exit != null && hook.exitOnThrow;
+            this.expandedFrames = expandedFrames;
+            int extra = 1;
+            if (hook.enter != null) {
+                extra = Math.max(extra, Math.max(stackOf(hook.enter), Type.getReturnType(hook.enter.descriptor).getSize()));
+            }
+            if (hook.exit != null) {
+                extra = Math.max(extra, stackOf(hook.exit));
+            }
+            this.extraStack = extra;
+        }
+
+        /** The stack the values of {@code call} take. */
+        private int stackOf(MethodHook.Call call) {
+            int size = 0;
+            for (MethodHook.Arg arg : call.args) {
+                size += arg.source == MethodHook.Source.PARAMETER ? parameters[arg.index].getSize() : 1;
+            }
+            return size;
         }
 
         /** The entry code, emitted once the method's own exception handlers have been visited. */
@@ -205,7 +252,7 @@ final class HookWeaver {
         @Override
         public void visitFrame(int type, int numLocal, Object[] local, int numStack, Object[] stack) {
             enter();
-            if (keptSlot < 0 || type != Opcodes.F_NEW) {
+            if (keptSlot < 0) {
                 super.visitFrame(type, numLocal, local, numStack, stack);
                 return;
             }
@@ -330,19 +377,23 @@ final class HookWeaver {
         @Override
         public void visitMaxs(int maxStack, int maxLocals) {
             enter();
+            int locals = Math.max(maxLocals, keptSlot + 1);
             if (catches) {
                 // The handler: run the exit hook with the throwable, then rethrow it unchanged.
+                thrownSlot = locals;
+                locals++;
                 super.visitLabel(handler);
                 if (frames) {
-                    Object[] locals = handlerLocals();
-                    super.visitFrame(Opcodes.F_NEW, locals.length, locals, 1, new Object[] {"java/lang/Throwable"});
+                    Object[] frameLocals = handlerLocals();
+                    super.visitFrame(expandedFrames ? Opcodes.F_NEW : Opcodes.F_FULL, frameLocals.length, frameLocals,
+                            1, new Object[] {"java/lang/Throwable"});
                 }
                 super.visitVarInsn(Opcodes.ASTORE, thrownSlot);
                 call(hook.exit, true);
                 super.visitVarInsn(Opcodes.ALOAD, thrownSlot);
                 super.visitInsn(Opcodes.ATHROW);
             }
-            super.visitMaxs(maxStack, maxLocals);
+            super.visitMaxs(maxStack + extraStack, locals);
         }
 
         /**

@@ -77,7 +77,12 @@ final class SuperTypes {
 
     private Map<String, Integer> cacheOf(ClassLoader loader) {
         synchronized (byLoader) {
-            return byLoader.computeIfAbsent(loader, key -> new ConcurrentHashMap<>());
+            Map<String, Integer> cache = byLoader.get(loader);
+            if (cache == null) {
+                cache = new ConcurrentHashMap<>();
+                byLoader.put(loader, cache);
+            }
+            return cache;
         }
     }
 

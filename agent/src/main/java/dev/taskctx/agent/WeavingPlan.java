@@ -25,7 +25,12 @@ final class WeavingPlan {
 
     /** Adds {@code hooks} to the class with the internal name {@code className}. */
     void add(String className, MethodHook... hooks) {
-        List<MethodHook> list = byClass.computeIfAbsent(className, name -> new ArrayList<>());
+        // No lambda here or anywhere on the start-up path: the first one costs the JVM tens of milliseconds.
+        List<MethodHook> list = byClass.get(className);
+        if (list == null) {
+            list = new ArrayList<>();
+            byClass.put(className, list);
+        }
         for (MethodHook hook : hooks) {
             list.add(hook);
         }

@@ -12,7 +12,7 @@ import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 
 /**
- * Loads the agent's own classes (the installer, the instrumentation and the relocated ByteBuddy)
+ * Loads the agent's own classes (the installer, the instrumentation and the relocated ASM)
  * from {@code inst/} inside taskctx.jar. Its parent is the bootstrap loader, where the api lives, so
  * advice compiled against the api links to the one copy that the JDK and the application share.
  */

@@ -9,8 +9,8 @@ import java.util.jar.JarFile;
 /**
  * The agent's entry point. It sits at the root of taskctx.jar next to the api classes and uses
  * nothing but the JDK: it makes sure the api is on the bootstrap class path, then starts the
- * installer from {@code inst/} in a loader of its own, so that ByteBuddy never becomes visible to the
- * application or to the JDK.
+ * installer from {@code inst/} in a loader of its own, so that the agent and its relocated ASM never
+ * become visible to the application or to the JDK.
  */
 public final class AgentLauncher {
 

@@ -129,9 +129,17 @@ public final class Propagation {
         threadPropagation = propagateToNewThreads;
         carrierThreadClass = carrierThreadClass();
         agentActive = true;
-        Thread cleaner = new Thread(TASKS::expungeForever, "taskctx-cleaner");
+        Thread cleaner = new Thread(new Cleaner(), "taskctx-cleaner");
         cleaner.setDaemon(true);
         cleaner.start();
+    }
+
+    /** The cleaner thread's task: a class, as a lambda here would cost the JVM's start-up tens of milliseconds. */
+    private static final class Cleaner implements Runnable {
+        @Override
+        public void run() {
+            TASKS.expungeForever();
+        }
     }
 
     /** Whether the agent is installed in this JVM. */
