@@ -1,7 +1,9 @@
 package dev.taskctx.agent;
 
+import dev.taskctx.bootstrap.AgentEntry;
 import dev.taskctx.internal.Propagation;
 import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -10,7 +12,11 @@ import java.util.List;
  * JDK classes loaded early are instrumented the same way as those loaded later. Nothing but the JDK
  * and ASM's reader and writer is loaded to do it.
  */
-public final class Installer {
+public final class Installer extends AgentEntry {
+
+    static {
+        new Installer();
+    }
 
     private static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
@@ -26,8 +32,37 @@ public final class Installer {
     private Installer() {
     }
 
-    /** Called reflectively by {@code AgentLauncher} from the agent's own class loader. */
-    public static void install(String arguments, Instrumentation instrumentation, boolean lateAttach) {
+    /**
+     * Retransforms the classes loaded before the agent that it instruments, in one call (one pass of
+     * the JVM's redefinition machinery); if that fails, one by one, so that only the class at fault is
+     * reported and left as it is.
+     */
+    private static void retransformLoaded(Instrumentation instrumentation, Weaver weaver) {
+        List<Class<?>> wanted = new ArrayList<>();
+        for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
+            if (instrumentation.isModifiableClass(loaded) && weaver.wants(loaded)) {
+                wanted.add(loaded);
+            }
+        }
+        if (wanted.isEmpty()) {
+            return;
+        }
+        try {
+            instrumentation.retransformClasses(wanted.toArray(new Class<?>[0]));
+        } catch (Throwable batchFailed) {
+            for (Class<?> type : wanted) {
+                try {
+                    instrumentation.retransformClasses(type);
+                } catch (Throwable error) {
+                    weaver.report(type.getName(), error);
+                }
+            }
+        }
+    }
+
+    /** Called by {@code AgentLauncher}, once, after this class registered itself. */
+    @Override
+    public void install(String arguments, Instrumentation instrumentation, boolean lateAttach) {
         long started = System.nanoTime();
         AgentOptions options = AgentOptions.parse(arguments);
         WeavingPlan plan = new WeavingPlan();
@@ -43,15 +78,7 @@ public final class Installer {
         Weaver weaver = new Weaver(plan, options.debug());
         if (!plan.isEmpty()) {
             instrumentation.addTransformer(weaver, true);
-            for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-                if (instrumentation.isModifiableClass(loaded) && weaver.wants(loaded)) {
-                    try {
-                        instrumentation.retransformClasses(loaded);
-                    } catch (Throwable error) {
-                        weaver.report(loaded.getName(), error);
-                    }
-                }
-            }
+            retransformLoaded(instrumentation, weaver);
         }
         Propagation.agentStarted(options.on("threads"));
         if (options.debug()) {

@@ -13,8 +13,8 @@ import org.objectweb.asm.ClassReader;
  * transformers on the thread they run on), so a super type loaded here would escape the agent, be it
  * {@code ThreadPoolExecutor} under an application subclass or an application's base executor.
  *
- * <p>JDK class files are read from the platform loader (which reaches the boot loader's) and their
- * results kept for the life of the JVM; other results are kept per class loader, weakly.
+ * <p>{@code java.*} class files are read from the platform loader (which reaches the boot loader's)
+ * and their results kept for the life of the JVM; other results are kept per class loader, weakly.
  */
 final class SuperTypes {
 
@@ -63,7 +63,8 @@ final class SuperTypes {
         if (known != null) {
             return known;
         }
-        boolean jdk = Weaver.isJdk(type);
+        // Only java.* is the JDK's for sure; jdk.*, sun.* and com.sun.* names also occur in libraries.
+        boolean jdk = type.startsWith("java/");
         Map<String, Integer> cache = jdk ? JDK : cacheOf(loader);
         Integer cached = cache.get(type);
         if (cached != null) {

@@ -142,7 +142,7 @@ final class Weaver implements ClassFileTransformer {
                 && !plan.excludedExecutors.contains(type.getName());
     }
 
-    static boolean isJdk(String className) {
+    private static boolean isJdk(String className) {
         for (String prefix : JDK_PREFIXES) {
             if (className.startsWith(prefix)) {
                 return true;

@@ -51,9 +51,9 @@ public final class AgentLauncher {
                 return;
             }
             AgentClassLoader loader = new AgentClassLoader(new JarFile(jar), jar);
-            loader.loadClass(INSTALLER)
-                    .getMethod("install", String.class, Instrumentation.class, boolean.class)
-                    .invoke(null, options, instrumentation, lateAttach);
+            // Initialising the installer registers it (AgentEntry): no reflective call.
+            Class.forName(INSTALLER, true, loader);
+            AgentEntry.registered().install(options, instrumentation, lateAttach);
             if (lateAttach) {
                 warnIfApplicationLoadedTheApi(instrumentation);
             }

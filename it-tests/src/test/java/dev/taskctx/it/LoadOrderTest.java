@@ -2,6 +2,7 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.taskctxfixture.LibraryExecutor;
 import dev.taskctx.TaskContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,14 @@ class LoadOrderTest {
     public static class InheritingExecutor extends QueueingExecutor {
     }
 
+    /** An application executor extending a library class whose package name looks like the JDK's. */
+    public static class ApplicationExecutor extends LibraryExecutor {
+        @Override
+        public void execute(Runnable task) {
+            super.execute(task);
+        }
+    }
+
     public static final class Main {
         public static void main(String[] args) throws Exception {
             TaskContext.set("request_id", "load-order-1");
@@ -60,6 +69,13 @@ class LoadOrderTest {
             TaskContext.set("request_id", "changed");
             executor.runQueued();
             System.out.println("inherited-execute=" + ran[0]);
+
+            TaskContext.set("request_id", "load-order-2");
+            ApplicationExecutor subclass = new ApplicationExecutor();
+            subclass.execute(() -> ran[0] = TaskContext.get("request_id"));
+            TaskContext.set("request_id", "changed");
+            subclass.runQueued();
+            System.out.println("subclass-of-com.sun-library=" + ran[0]);
         }
     }
 
@@ -69,7 +85,8 @@ class LoadOrderTest {
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdoutLines()).containsExactly(
                 "pool-subclass-loaded-first=load-order-1",
-                "inherited-execute=load-order-1");
+                "inherited-execute=load-order-1",
+                "subclass-of-com.sun-library=load-order-2");
         assertThat(result.stderrLines()).isEmpty();
     }
 }
