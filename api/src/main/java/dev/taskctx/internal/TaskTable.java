@@ -68,6 +68,12 @@ final class TaskTable {
     }
 
     private final Stripe[] stripes = new Stripe[STRIPES];
+    /**
+     * Stripes holding at least one entry; changes only when a stripe becomes empty or stops being so.
+     * With none, a look-up returns before computing the task's identity hash, which the JVM would
+     * otherwise install in the header of every task handed off with an empty context.
+     */
+    private final AtomicInteger occupiedStripes = new AtomicInteger();
     private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
 
     TaskTable() {
@@ -116,12 +122,14 @@ final class TaskTable {
                     } else {
                         prev.next = replacement;
                     }
-                    e.clear();
                     return true;
                 }
             }
             buckets[index] = new Entry(task, h, snapshot, keepAfterRun, first, collected);
-            stripe.empty = false;
+            if (stripe.empty) {
+                stripe.empty = false;
+                occupiedStripes.incrementAndGet();
+            }
             if (++stripe.size > buckets.length) {
                 resize(stripe);
             }
@@ -146,6 +154,9 @@ final class TaskTable {
 
     /** Drops the binding of {@code task}, if any. */
     void remove(Object task) {
+        if (occupiedStripes.get() == 0) {
+            return;
+        }
         int h = hash(task);
         Stripe stripe = stripes[h & (STRIPES - 1)];
         if (stripe.empty) {
@@ -160,6 +171,9 @@ final class TaskTable {
     }
 
     private Snapshot find(Object task, boolean runs) {
+        if (occupiedStripes.get() == 0) {
+            return null;
+        }
         int h = hash(task);
         Stripe stripe = stripes[h & (STRIPES - 1)];
         if (stripe.empty) {
@@ -183,7 +197,7 @@ final class TaskTable {
     }
 
     /** Removes the entry for {@code task}, or the entry object {@code stale} when {@code task} is null. */
-    private static void unlink(Stripe stripe, int h, Object task, Entry stale) {
+    private void unlink(Stripe stripe, int h, Object task, Entry stale) {
         Entry[] buckets = stripe.buckets;
         int index = (h >>> 6) & (buckets.length - 1);
         Entry prev = null;
@@ -194,9 +208,11 @@ final class TaskTable {
                 } else {
                     prev.next = e.next;
                 }
-                e.clear();
+                // Not cleared: Reference.clear() is a native call on every unbinding, and an unlinked
+                // entry is garbage anyway (if the collector still enqueues it, expunging finds nothing).
                 if (--stripe.size == 0) {
                     stripe.empty = true;
+                    occupiedStripes.decrementAndGet();
                 }
                 return;
             }

@@ -19,7 +19,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * profiler, then times JVM start-up, and prints one table of all results.
  *
  * <p>Arguments: {@code quick} (fewer, shorter iterations), {@code startup=N} (launches per set-up,
- * default 20; 0 skips), {@code only=REGEX} (benchmarks to run; {@code only=} runs none, start-up only).
+ * default 20; 0 skips), {@code only=REGEX} (benchmarks to run; {@code only=} runs none, start-up only),
+ * {@code forks=N} and {@code iterations=N} (forks per set-up and measurement iterations per fork, for
+ * benchmarks whose error bars are too wide at the defaults).
  */
 public final class BenchMain {
 
@@ -33,6 +35,8 @@ public final class BenchMain {
         boolean quick = false;
         int startupRuns = 20;
         String only = "dev\\.taskctx\\.bench\\..*";
+        int forks = 0;
+        int iterations = 0;
         for (String arg : args) {
             if (arg.equals("quick")) {
                 quick = true;
@@ -40,8 +44,13 @@ public final class BenchMain {
                 startupRuns = Integer.parseInt(arg.substring("startup=".length()));
             } else if (arg.startsWith("only=")) {
                 only = arg.substring("only=".length());
+            } else if (arg.startsWith("forks=")) {
+                forks = Integer.parseInt(arg.substring("forks=".length()));
+            } else if (arg.startsWith("iterations=")) {
+                iterations = Integer.parseInt(arg.substring("iterations=".length()));
             } else {
-                throw new IllegalArgumentException("unknown argument " + arg + "; use quick, startup=N, only=REGEX");
+                throw new IllegalArgumentException("unknown argument " + arg
+                        + "; use quick, startup=N, only=REGEX, forks=N, iterations=N");
             }
         }
         Map<String, Map<Agents, Result<?>[]>> rows = new LinkedHashMap<>();
@@ -57,6 +66,12 @@ public final class BenchMain {
             if (quick) {
                 options.warmupIterations(1).warmupTime(TimeValue.seconds(1))
                         .measurementIterations(2).measurementTime(TimeValue.seconds(1));
+            }
+            if (forks > 0) {
+                options.forks(forks);
+            }
+            if (iterations > 0) {
+                options.measurementIterations(iterations);
             }
             Collection<RunResult> results;
             try {

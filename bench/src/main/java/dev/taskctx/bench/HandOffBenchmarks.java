@@ -64,6 +64,30 @@ public class HandOffBenchmarks {
         done.await();
     }
 
+    /**
+     * The same batch, queued while the worker is held by a gate task and then run in one go: the worker
+     * never parks between tasks, so this is the hand-off itself (execute, queue, run) without the
+     * thread wake-ups that dominate {@link #threadPoolExecutor} on 2 CPUs.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void threadPoolExecutorQueued(Entries context, Pool pool) throws InterruptedException {
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch done = new CountDownLatch(BATCH);
+        pool.executor.execute(() -> {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        for (int i = 0; i < BATCH; i++) {
+            pool.executor.execute(done::countDown);
+        }
+        gate.countDown();
+        done.await();
+    }
+
     /** An application executor that runs the task in place: capture, install and restore without a queue. */
     @Benchmark
     public void directExecutor(Entries context) {
