@@ -26,21 +26,20 @@ final class ForkJoinInstrumentation implements HandOffFamily {
                 push("externalPush", "#1"),
                 // signalWork and tryCompensate (a join that blocks) create workers from inside a task.
                 Hooks.poolInternals("createWorker", null));
-        MethodHook.Builder[] roots = {
-            // These run their (first) task with doExec in the caller; it is never pushed.
-            MethodHook.on("invoke", null), MethodHook.on("quietlyInvoke", null), MethodHook.on("invokeAll", null),
-        };
         plan.add("java/util/concurrent/ForkJoinTask",
                 MethodHook.on("doExec", "#0")
                         .enter(Hooks.beginForkJoinTask(), Result.KEEP)
                         .exitAlways(Hooks.endTask())
-                        .build());
-        for (MethodHook.Builder root : roots) {
-            plan.add("java/util/concurrent/ForkJoinTask", root.includingStatic()
-                    .enter(Hooks.rootTaskBegins())
-                    .exitAlways(Hooks.rootTaskEnds())
-                    .build());
-        }
+                        .build(),
+                // These run their (first) task with doExec in the caller; it is never pushed.
+                rootInvoke("invoke"), rootInvoke("quietlyInvoke"), rootInvoke("invokeAll"));
+    }
+
+    private static MethodHook rootInvoke(String method) {
+        return MethodHook.on(method, null).includingStatic()
+                .enter(Hooks.rootTaskBegins())
+                .exitAlways(Hooks.rootTaskEnds())
+                .build();
     }
 
     private static MethodHook push(String method, String descriptor) {
