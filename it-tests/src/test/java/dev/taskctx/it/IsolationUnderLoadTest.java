@@ -2,8 +2,13 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.common.util.concurrent.Futures;
+import com.google.common.util.concurrent.MoreExecutors;
+import com.google.common.util.concurrent.SettableFuture;
 import dev.taskctx.TaskContext;
 import dev.taskctx.internal.Propagation;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,8 +36,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The security property: under load, no request ever sees another's values. Concurrent requests, each
- * with a unique id, fan out tasks across pools, fork/join, CompletableFuture stages and (JDK 21+)
- * virtual threads; every task hands off once more; every task checks that
+ * with a unique id, fan out tasks across pools, fork/join, CompletableFuture stages, Netty event loops,
+ * Guava listeners and (JDK 21+) virtual threads; every task hands off once more; every task checks that
  * its context is exactly its own request's. Bounded in count (32 x 3,200 tasks) and time (30 s per batch).
  * Run it alone with {@code mvn -B verify -pl it-tests -am -Dgroups=stress}.
  */
@@ -90,13 +95,17 @@ class IsolationUnderLoadTest {
     /**
      * Where tasks are handed off: the watched pools, a plain Executors pool, a ForkJoinPool (execute and
      * fork), CompletableFuture async stages and dependents completed by a thread with a context of its
-     * own, and virtual threads on JDK 21+.
+     * own, Netty event loops (execute and schedule), Guava listeners on futures completed by that
+     * thread (inline and on a pool), and virtual threads on JDK 21+.
      */
     private final List<HandOff> destinations = new ArrayList<>();
     private final List<ExecutorService> pools = new ArrayList<>();
     private final List<String> destinationNames = new ArrayList<>();
-    private final BlockingQueue<CompletableFuture<Void>> toComplete = new LinkedBlockingQueue<>();
+    /** Completions of pending futures, run by the completer thread; {@link #STOP} ends it. */
+    private final BlockingQueue<Runnable> toComplete = new LinkedBlockingQueue<>();
+    private static final Runnable STOP = () -> { };
     private Thread completer;
+    private EventLoopGroup netty;
     private final List<WatchedPool> watched = new ArrayList<>();
     private final LongAdder checked = new LongAdder();
     private final Queue<String> crossTalk = new ConcurrentLinkedQueue<>();
@@ -124,7 +133,23 @@ class IsolationUnderLoadTest {
         destination("CompletableFuture dependent completed elsewhere", task -> {
             CompletableFuture<Void> future = new CompletableFuture<>();
             future.thenRun(task);
-            toComplete.add(future);
+            toComplete.add(() -> future.complete(null));
+        });
+        netty = new DefaultEventLoopGroup(2);
+        destination("Netty EventLoopGroup.execute", netty::execute);
+        destination("Netty EventLoopGroup.schedule", task -> netty.schedule(task, 1, TimeUnit.MILLISECONDS));
+        destination("Guava listener completed elsewhere (directExecutor)", task -> {
+            SettableFuture<Void> future = SettableFuture.create();
+            future.addListener(task, MoreExecutors.directExecutor());
+            toComplete.add(() -> future.set(null));
+        });
+        destination("Guava Futures.transform completed elsewhere (pool)", task -> {
+            SettableFuture<Void> future = SettableFuture.create();
+            Futures.transform(future, done -> {
+                task.run();
+                return done;
+            }, plain);
+            toComplete.add(() -> future.set(null));
         });
         ExecutorService virtual = virtualThreadPerTaskExecutor();
         if (virtual != null) {
@@ -135,12 +160,8 @@ class IsolationUnderLoadTest {
         completer = new Thread(() -> {
             TaskContext.set("request_id", "the-completer");
             try {
-                while (true) {
-                    CompletableFuture<Void> future = toComplete.take();
-                    if (future.isDone()) {
-                        return;
-                    }
-                    future.complete(null);
+                for (Runnable completion = toComplete.take(); completion != STOP; completion = toComplete.take()) {
+                    completion.run();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -157,8 +178,11 @@ class IsolationUnderLoadTest {
     @AfterEach
     void stopPools() throws InterruptedException {
         TaskContext.clear();
-        toComplete.add(CompletableFuture.completedFuture(null));
+        toComplete.add(STOP);
         completer.join(TimeUnit.SECONDS.toMillis(30));
+        if (netty != null) {
+            assertThat(netty.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(30, TimeUnit.SECONDS)).isTrue();
+        }
         for (ExecutorService pool : pools) {
             pool.shutdownNow();
             assertThat(pool.awaitTermination(30, TimeUnit.SECONDS)).isTrue();
