@@ -81,12 +81,6 @@ class ApplicationExecutorScopingTest {
         }
     }
 
-    private static Object seenVia(Executor executor) throws Exception {
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        executor.execute(() -> seen.complete(TaskContext.get("rid")));
-        return seen.get(10, TimeUnit.SECONDS);
-    }
-
     /** Runs on the calling thread with an empty context, as a submitter that never set anything. */
     private static void submitFromEmptyContext(Executor executor, Runnable task) throws Exception {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -118,15 +112,15 @@ class ApplicationExecutorScopingTest {
             TaskContext.set("rid", "set-by-failing-task");
             throw new IllegalStateException("task fails");
         });
-        assertThat(seenVia(executor)).isNull();
+        assertThat(TaskProbe.seenVia(executor, "rid")).isNull();
     }
 
     @Test
     void workerTaskSeesSubmitterValueAndNextEmptyTaskSeesNothing() throws Exception {
         TaskContext.set("rid", "queue-1");
-        assertThat(seenVia(executor)).isEqualTo("queue-1");
+        assertThat(TaskProbe.seenVia(executor, "rid")).isEqualTo("queue-1");
         TaskContext.clear();
-        assertThat(seenVia(executor)).isNull();
+        assertThat(TaskProbe.seenVia(executor, "rid")).isNull();
     }
 
     @Test

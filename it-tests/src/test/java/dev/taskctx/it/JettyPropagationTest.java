@@ -7,12 +7,10 @@ import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Jetty's {@code QueuedThreadPool} (jetty-util 12.1): its own queue, and threads running its
@@ -23,15 +21,11 @@ class JettyPropagationTest {
 
     private final List<QueuedThreadPool> started = new ArrayList<>();
 
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
+    @RegisterExtension
+    final AgentPools agent = new AgentPools();
 
     @AfterEach
     void stop() throws Exception {
-        TaskContext.clear();
         for (QueuedThreadPool pool : started) {
             pool.stop();
         }
@@ -46,33 +40,21 @@ class JettyPropagationTest {
         return pool;
     }
 
-    private static Object seenVia(QueuedThreadPool pool) throws Exception {
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        pool.execute(() -> seen.complete(TaskContext.get("rid")));
-        return seen.get(10, TimeUnit.SECONDS);
-    }
-
     @Test
     void executeSeesSubmitterValue() throws Exception {
         QueuedThreadPool pool = pool(1, 4);
         pool.start();
         TaskContext.set("rid", "jetty-1");
-        assertThat(seenVia(pool)).isEqualTo("jetty-1");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("jetty-1");
         TaskContext.set("rid", "jetty-2");
-        assertThat(seenVia(pool)).isEqualTo("jetty-2");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("jetty-2");
     }
 
     @Test
     void workerDoesNotKeepWhatATaskSetWhenSubmittersHadNoContext() throws Exception {
         QueuedThreadPool pool = pool(1, 1);
         pool.start();
-        CompletableFuture<Object> taskA = new CompletableFuture<>();
-        pool.execute(() -> {
-            TaskContext.set("rid", "set-by-task-a");
-            taskA.complete(null);
-        });
-        taskA.get(10, TimeUnit.SECONDS);
-        assertThat(seenVia(pool)).isNull();
+        assertThat(TaskProbe.seenAfterATaskSet(pool, "rid")).isNull();
     }
 
     @Test
@@ -80,9 +62,9 @@ class JettyPropagationTest {
         QueuedThreadPool pool = pool(1, 1);
         pool.start();
         TaskContext.set("rid", "request-1");
-        assertThat(seenVia(pool)).isEqualTo("request-1");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("request-1");
         TaskContext.clear();
-        assertThat(seenVia(pool)).isNull();
+        assertThat(TaskProbe.seenVia(pool, "rid")).isNull();
     }
 
     @Test
@@ -90,9 +72,9 @@ class JettyPropagationTest {
         QueuedThreadPool pool = pool(1, 6);
         pool.start();
         WeakReference<byte[]> payload = RequestPayload.run(() ->
-                assertThat(ConcurrentTasks.seenBy(pool, 6, () -> TaskContext.get(RequestPayload.KEY) != null))
+                assertThat(TaskProbe.seenByConcurrentTasks(pool, 6, () -> TaskContext.get(RequestPayload.KEY) != null))
                         .as("the request's tasks see its value").containsOnly(true));
-        assertThat(ConcurrentTasks.seenBy(pool, pool.getThreads(), () -> Objects.toString(TaskContext.get(RequestPayload.KEY))))
+        assertThat(TaskProbe.seenByConcurrentTasks(pool, pool.getThreads(), () -> Objects.toString(TaskContext.get(RequestPayload.KEY))))
                 .as("context-free tasks on every thread").containsOnly("null");
         RequestPayload.assertCollected(payload);
         assertThat(pool.isRunning()).isTrue();
@@ -103,7 +85,7 @@ class JettyPropagationTest {
         QueuedThreadPool pool = pool(4, 4);
         // start() starts the min threads eagerly, on this thread, outside any execute().
         WeakReference<byte[]> payload = RequestPayload.run(pool::start);
-        assertThat(ConcurrentTasks.seenBy(pool, 4, () -> Objects.toString(TaskContext.get(RequestPayload.KEY))))
+        assertThat(TaskProbe.seenByConcurrentTasks(pool, 4, () -> Objects.toString(TaskContext.get(RequestPayload.KEY))))
                 .as("context-free tasks on every thread").containsOnly("null");
         RequestPayload.assertCollected(payload);
         assertThat(pool.isRunning()).isTrue();

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,6 +31,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class NettyPropagationTest {
 
+    @RegisterExtension
+    final AgentPools agent = new AgentPools();
+
     private final List<EventLoopGroup> groups = new ArrayList<>();
 
     static Stream<Arguments> groupKinds() {
@@ -40,15 +43,8 @@ class NettyPropagationTest {
                         (Supplier<EventLoopGroup>) () -> new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory())));
     }
 
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
     @AfterEach
     void shutDown() {
-        TaskContext.clear();
         for (EventLoopGroup group : groups) {
             assertThat(group.shutdownGracefully(0, 5, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS))
                     .as("group shut down").isTrue();
@@ -69,20 +65,14 @@ class NettyPropagationTest {
         return group;
     }
 
-    private static Object seenVia(EventLoopGroup group) throws Exception {
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        group.execute(() -> seen.complete(TaskContext.get("rid")));
-        return seen.get(10, TimeUnit.SECONDS);
-    }
-
     @ParameterizedTest(name = "{0}")
     @MethodSource("groupKinds")
     void executeSeesSubmitterValue(String kind, Supplier<EventLoopGroup> groupKind) throws Exception {
         EventLoopGroup group = group(groupKind);
         TaskContext.set("rid", "execute-1");
-        assertThat(seenVia(group)).isEqualTo("execute-1");
+        assertThat(TaskProbe.seenVia(group, "rid")).isEqualTo("execute-1");
         TaskContext.set("rid", "execute-2");
-        assertThat(seenVia(group)).isEqualTo("execute-2");
+        assertThat(TaskProbe.seenVia(group, "rid")).isEqualTo("execute-2");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -162,8 +152,7 @@ class NettyPropagationTest {
     void loopDoesNotKeepWhatATaskSetWhenSubmittersHadNoContext(String kind, Supplier<EventLoopGroup> groupKind)
             throws Exception {
         EventLoopGroup group = group(groupKind);
-        group.submit(() -> TaskContext.set("rid", "set-by-task-a")).get(10, TimeUnit.SECONDS);
-        assertThat(seenVia(group)).isNull();
+        assertThat(TaskProbe.seenAfterATaskSet(group, "rid")).isNull();
     }
 
     @ParameterizedTest(name = "{0}")
@@ -171,9 +160,9 @@ class NettyPropagationTest {
     void loopDoesNotKeepSubmitterValueAfterTask(String kind, Supplier<EventLoopGroup> groupKind) throws Exception {
         EventLoopGroup group = group(groupKind);
         TaskContext.set("rid", "request-1");
-        assertThat(seenVia(group)).isEqualTo("request-1");
+        assertThat(TaskProbe.seenVia(group, "rid")).isEqualTo("request-1");
         TaskContext.clear();
-        assertThat(seenVia(group)).isNull();
+        assertThat(TaskProbe.seenVia(group, "rid")).isNull();
     }
 
     @ParameterizedTest(name = "{0}")

@@ -6,16 +6,14 @@ import dev.taskctx.TaskContext;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.Test;
 import org.springframework.context.annotation.AnnotationConfigApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -32,19 +30,15 @@ import org.springframework.scheduling.concurrent.ThreadPoolTaskScheduler;
  */
 class SpringPropagationTest {
 
+    @RegisterExtension
+    final AgentPools agent = new AgentPools();
+
     private ThreadPoolTaskExecutor executor;
     private ThreadPoolTaskScheduler scheduler;
     private AnnotationConfigApplicationContext application;
 
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
     @AfterEach
     void shutDown() {
-        TaskContext.clear();
         if (executor != null) {
             executor.shutdown();
         }
@@ -74,17 +68,11 @@ class SpringPropagationTest {
         return scheduler;
     }
 
-    private static Object seenVia(Executor executor) throws Exception {
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        executor.execute(() -> seen.complete(TaskContext.get("rid")));
-        return seen.get(10, TimeUnit.SECONDS);
-    }
-
     @Test
     void threadPoolTaskExecutorSeesSubmitterValue() throws Exception {
         ThreadPoolTaskExecutor pool = executor(2);
         TaskContext.set("rid", "spring-1");
-        assertThat(seenVia(pool)).isEqualTo("spring-1");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("spring-1");
         assertThat(pool.submit(() -> TaskContext.get("rid")).get(10, TimeUnit.SECONDS)).isEqualTo("spring-1");
         assertThat(pool.submitCompletable(() -> TaskContext.get("rid")).get(10, TimeUnit.SECONDS)).isEqualTo("spring-1");
     }
@@ -94,9 +82,9 @@ class SpringPropagationTest {
         ThreadPoolTaskExecutor pool = executor(1);
         pool.submit(() -> TaskContext.set("rid", "set-by-task-a")).get(10, TimeUnit.SECONDS);
         TaskContext.set("rid", "request-1");
-        assertThat(seenVia(pool)).isEqualTo("request-1");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("request-1");
         TaskContext.clear();
-        assertThat(seenVia(pool)).isNull();
+        assertThat(TaskProbe.seenVia(pool, "rid")).isNull();
     }
 
     @Test
@@ -182,7 +170,7 @@ class SpringPropagationTest {
             CompletableFuture<Object> thread = new CompletableFuture<>();
             virtual.execute(() -> thread.complete(Jdk21Threads.isVirtual(Thread.currentThread())));
             assertThat(thread.get(10, TimeUnit.SECONDS)).isEqualTo(true);
-            assertThat(seenVia(virtual)).isEqualTo("virtual-1");
+            assertThat(TaskProbe.seenVia(virtual, "rid")).isEqualTo("virtual-1");
             assertThat(virtual.submit(() -> TaskContext.get("rid")).get(10, TimeUnit.SECONDS)).isEqualTo("virtual-1");
         } finally {
             virtual.close();

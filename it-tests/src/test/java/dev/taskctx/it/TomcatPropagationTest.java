@@ -4,17 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskctx.TaskContext;
 import java.lang.ref.WeakReference;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.tomcat.util.threads.TaskQueue;
 import org.apache.tomcat.util.threads.TaskThreadFactory;
 import org.apache.tomcat.util.threads.ThreadPoolExecutor;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tomcat's own {@code org.apache.tomcat.util.threads.ThreadPoolExecutor} (tomcat-embed-core 11), set
@@ -24,45 +20,24 @@ import org.junit.jupiter.api.Test;
  */
 class TomcatPropagationTest {
 
-    private final List<ThreadPoolExecutor> pools = new ArrayList<>();
-
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
-    @AfterEach
-    void shutDown() throws InterruptedException {
-        TaskContext.clear();
-        for (ThreadPoolExecutor pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
-        }
-    }
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
 
     private ThreadPoolExecutor pool(int core, int max) {
         TaskQueue queue = new TaskQueue();
         ThreadPoolExecutor pool = new ThreadPoolExecutor(core, max, 60, TimeUnit.SECONDS, queue,
                 new TaskThreadFactory("tomcat-test-exec-", true, Thread.NORM_PRIORITY));
         queue.setParent(pool);
-        pools.add(pool);
-        return pool;
-    }
-
-    private static Object seenVia(ThreadPoolExecutor pool) throws Exception {
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        pool.execute(() -> seen.complete(TaskContext.get("rid")));
-        return seen.get(10, TimeUnit.SECONDS);
+        return pools.add(pool);
     }
 
     @Test
     void executeSeesSubmitterValue() throws Exception {
         ThreadPoolExecutor pool = pool(1, 4);
         TaskContext.set("rid", "tomcat-1");
-        assertThat(seenVia(pool)).isEqualTo("tomcat-1");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("tomcat-1");
         TaskContext.set("rid", "tomcat-2");
-        assertThat(seenVia(pool)).isEqualTo("tomcat-2");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("tomcat-2");
     }
 
     @Test
@@ -75,22 +50,16 @@ class TomcatPropagationTest {
     @Test
     void workerDoesNotKeepWhatATaskSetWhenSubmittersHadNoContext() throws Exception {
         ThreadPoolExecutor pool = pool(1, 1);
-        CompletableFuture<Object> taskA = new CompletableFuture<>();
-        pool.execute(() -> {
-            TaskContext.set("rid", "set-by-task-a");
-            taskA.complete(null);
-        });
-        taskA.get(10, TimeUnit.SECONDS);
-        assertThat(seenVia(pool)).isNull();
+        assertThat(TaskProbe.seenAfterATaskSet(pool, "rid")).isNull();
     }
 
     @Test
     void workerDoesNotKeepSubmitterValueAfterTask() throws Exception {
         ThreadPoolExecutor pool = pool(1, 1);
         TaskContext.set("rid", "request-1");
-        assertThat(seenVia(pool)).isEqualTo("request-1");
+        assertThat(TaskProbe.seenVia(pool, "rid")).isEqualTo("request-1");
         TaskContext.clear();
-        assertThat(seenVia(pool)).isNull();
+        assertThat(TaskProbe.seenVia(pool, "rid")).isNull();
     }
 
     @Test
@@ -98,10 +67,10 @@ class TomcatPropagationTest {
         ThreadPoolExecutor[] pool = new ThreadPoolExecutor[1];
         WeakReference<byte[]> payload = RequestPayload.run(() -> {
             pool[0] = pool(2, 5);
-            assertThat(ConcurrentTasks.seenBy(pool[0], 5, () -> TaskContext.get(RequestPayload.KEY) != null))
+            assertThat(TaskProbe.seenByConcurrentTasks(pool[0], 5, () -> TaskContext.get(RequestPayload.KEY) != null))
                     .as("the request's tasks see its value").containsOnly(true);
         });
-        assertThat(ConcurrentTasks.seenBy(pool[0], pool[0].getPoolSize(), () -> Objects.toString(TaskContext.get(RequestPayload.KEY))))
+        assertThat(TaskProbe.seenByConcurrentTasks(pool[0], pool[0].getPoolSize(), () -> Objects.toString(TaskContext.get(RequestPayload.KEY))))
                 .as("context-free tasks on every thread").containsOnly("null");
         RequestPayload.assertCollected(payload);
         assertThat(pool[0].isShutdown()).isFalse();

@@ -2,6 +2,7 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.taskctx.TaskContext;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -12,17 +13,39 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
-/**
- * Runs {@code count} tasks on an executor that each wait until all of them run, so that the executor
- * needs {@code count} threads at once: makes a pool grow, or reaches each of its threads.
- */
-final class ConcurrentTasks {
+/** Tasks that report what they saw, for the library it-tests. */
+final class TaskProbe {
 
-    private ConcurrentTasks() {
+    private TaskProbe() {
     }
 
-    /** What each of {@code count} concurrent tasks saw; asserts they ran on {@code count} distinct threads. */
-    static List<Object> seenBy(Executor executor, int count, Supplier<Object> probe) throws Exception {
+    /** The value of {@code key} that one task handed to {@code executor} saw. */
+    static Object seenVia(Executor executor, String key) throws Exception {
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        executor.execute(() -> seen.complete(TaskContext.get(key)));
+        return seen.get(10, TimeUnit.SECONDS);
+    }
+
+    /**
+     * Hands {@code executor} a task that sets {@code key} and returns, then returns the value of
+     * {@code key} that a second task sees; both are handed off from this thread's context.
+     */
+    static Object seenAfterATaskSet(Executor executor, String key) throws Exception {
+        CompletableFuture<Void> setter = new CompletableFuture<>();
+        executor.execute(() -> {
+            TaskContext.set(key, "set-by-an-earlier-task");
+            setter.complete(null);
+        });
+        setter.get(10, TimeUnit.SECONDS);
+        return seenVia(executor, key);
+    }
+
+    /**
+     * What each of {@code count} tasks saw that each wait until all of them run, so that the executor
+     * needs {@code count} threads at once (it grows, or each of its threads takes one); asserts they ran
+     * on {@code count} distinct threads.
+     */
+    static List<Object> seenByConcurrentTasks(Executor executor, int count, Supplier<Object> probe) throws Exception {
         CountDownLatch allRunning = new CountDownLatch(count);
         Set<Thread> threads = ConcurrentHashMap.newKeySet();
         List<CompletableFuture<Object>> seen = new ArrayList<>();
