@@ -53,14 +53,17 @@ class EmbeddedTomcatServerTest {
     private HttpClient client;
     private final Queue<String> problems = new ConcurrentLinkedQueue<>();
 
-    /** Reads rid before setting it, sets it from the header, hands a task off, answers with both values seen. */
+    /**
+     * Reads rid (and checks the whole context is empty) before setting rid from the header, hands a
+     * task off, answers with the rid it saw before and the one its task saw.
+     */
     final class RequestServlet extends HttpServlet {
         @Override
         protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
             String id = request.getHeader("X-Request-Id");
             Object before = TaskContext.get("rid");
-            if (before != null) {
-                problems.add(id + " saw rid=" + before + " before setting it");
+            if (!TaskContext.asMap().isEmpty()) {
+                problems.add(id + " saw the context " + TaskContext.asMap().keySet() + " before setting rid");
             }
             TaskContext.set("rid", id);
             Object handedOff;
@@ -78,11 +81,19 @@ class EmbeddedTomcatServerTest {
     }
 
     @BeforeEach
-    void startServer() throws Exception {
+    void startClient() {
         assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
         TaskContext.clear();
         TOMCAT_LOG.setLevel(Level.WARNING);
         handOffPool = Executors.newFixedThreadPool(4);
+        // JDK 17's HttpClient has no close(); its pool is shut down after the test.
+        clientPool = Executors.newFixedThreadPool(2);
+        client = HttpClient.newBuilder().executor(clientPool).version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** Starts Tomcat: its acceptor, poller and request threads start on this thread, in its context. */
+    private void startServer() throws Exception {
         tomcat = new Tomcat();
         tomcat.setBaseDir(baseDir.toString());
         Connector connector = new Connector();
@@ -96,17 +107,16 @@ class EmbeddedTomcatServerTest {
         Tomcat.addServlet(context, "request", new RequestServlet());
         context.addServletMappingDecoded("/*", "request");
         tomcat.start();
-        // JDK 17's HttpClient has no close(); its pool is shut down after the test.
-        clientPool = Executors.newFixedThreadPool(2);
-        client = HttpClient.newBuilder().executor(clientPool).version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     }
 
     @AfterEach
     void stopServer() throws Exception {
         TaskContext.clear();
         clientPool.shutdownNow();
-        tomcat.stop();
-        tomcat.destroy();
+        if (tomcat != null) {
+            tomcat.stop();
+            tomcat.destroy();
+        }
         handOffPool.shutdownNow();
         assertThat(handOffPool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
         assertThat(clientPool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
@@ -131,12 +141,29 @@ class EmbeddedTomcatServerTest {
 
     @Test
     void everyRequestStartsEmptyAndItsHandOffsSeeItsOwnValue() throws Exception {
+        startServer();
         List<String> first = wave("first");
         List<String> second = wave("second");
         assertThat(problems).isEmpty();
         for (int i = 0; i < WAVE; i++) {
             assertThat(first.get(i)).isEqualTo("null first-" + i);
             assertThat(second.get(i)).isEqualTo("null second-" + i);
+        }
+    }
+
+    /**
+     * Tomcat's acceptor, poller and request threads started inside a request keep nothing of it. The
+     * payload itself is not required to be collected: {@code start()} also schedules Tomcat's periodic
+     * background tasks on its utility executor, and every run of a periodic task keeps the snapshot it
+     * was scheduled with.
+     */
+    @Test
+    void serverStartedInsideRequestServesRequestsWithEmptyContexts() throws Exception {
+        RequestPayload.run(this::startServer);
+        List<String> responses = wave("after-start");
+        assertThat(problems).isEmpty();
+        for (int i = 0; i < WAVE; i++) {
+            assertThat(responses.get(i)).isEqualTo("null after-start-" + i);
         }
     }
 }
