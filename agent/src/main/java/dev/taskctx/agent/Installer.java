@@ -25,6 +25,9 @@ public final class Installer extends AgentEntry {
             new CompletableFutureInstrumentation(),
             new ScheduledExecutorInstrumentation(),
             new TimerInstrumentation(),
+            new GuavaInstrumentation(),
+            new AsyncChannelInstrumentation(),
+            new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),
             new MdcInstrumentation());
