@@ -152,10 +152,12 @@ class EmbeddedTomcatServerTest {
     }
 
     /**
-     * Tomcat's acceptor, poller and request threads started inside a request keep nothing of it. The
-     * payload itself is not required to be collected: {@code start()} also schedules Tomcat's periodic
-     * background tasks on its utility executor, and every run of a periodic task keeps the snapshot it
-     * was scheduled with.
+     * Tomcat's acceptor, poller and request threads started inside a request keep nothing of it: the
+     * poller (a plain {@code Thread} running {@code NioEndpoint$Poller}) hands every connection's
+     * {@code SocketProcessor} to the request threads, so a context it kept would reach every request.
+     * The payload itself is not required to be collected: {@code start()} also schedules periodic tasks
+     * on Tomcat's utility executor ({@code AbstractProtocol}'s timeout checks, the container background
+     * processor), and every run of a periodic task keeps the snapshot it was scheduled with.
      */
     @Test
     void serverStartedInsideRequestServesRequestsWithEmptyContexts() throws Exception {
