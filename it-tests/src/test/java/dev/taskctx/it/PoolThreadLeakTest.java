@@ -1,7 +1,6 @@
 package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.taskctx.TaskContext;
 import java.lang.ref.WeakReference;
@@ -10,7 +9,6 @@ import java.net.InetSocketAddress;
 import java.nio.channels.AsynchronousChannelGroup;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Timer;
@@ -64,36 +62,13 @@ class PoolThreadLeakTest {
         return pool;
     }
 
-    /** A body that runs inside the request. */
-    interface RequestBody {
-        void run() throws Exception;
-    }
-
-    /**
-     * Runs {@code body} in a request whose context holds a large payload, ends the request, and
-     * returns a weak reference to the payload; nothing else in this frame refers to it.
-     */
-    private static WeakReference<byte[]> request(RequestBody body) throws Exception {
-        byte[] payload = new byte[PAYLOAD_BYTES];
-        WeakReference<byte[]> reference = new WeakReference<>(payload);
-        TaskContext.set("payload", payload);
-        payload = null;
-        try {
-            body.run();
-        } finally {
-            TaskContext.clear();
-        }
-        return reference;
+    /** Runs {@code body} in a request whose context holds an 8 MB payload; see {@link RequestPayload}. */
+    private static WeakReference<byte[]> request(RequestPayload.Body body) throws Exception {
+        return RequestPayload.run(PAYLOAD_BYTES, body);
     }
 
     private static void assertCollected(WeakReference<byte[]> payload) {
-        await("the request's payload is collected")
-                .atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(200))
-                .until(() -> {
-                    System.gc();
-                    return payload.get() == null;
-                });
+        RequestPayload.assertCollected(payload);
     }
 
     /** {@code count} tasks that each wait until all of them run: the pool must grow to {@code count} threads. */

@@ -15,7 +15,7 @@ final class RequestPayload {
     /** The context key the payload is stored under. */
     static final String KEY = "payload";
 
-    private static final int PAYLOAD_BYTES = 1 << 20;
+    private static final int DEFAULT_BYTES = 1 << 20;
 
     private RequestPayload() {
     }
@@ -25,12 +25,17 @@ final class RequestPayload {
         void run() throws Exception;
     }
 
-    /**
-     * Runs {@code body} in a request whose context holds a 1 MB payload under {@link #KEY}, ends the
-     * request, and returns a weak reference to the payload; nothing else in this frame refers to it.
-     */
+    /** {@link #run(int, Body)} with a 1 MB payload. */
     static WeakReference<byte[]> run(Body body) throws Exception {
-        byte[] payload = new byte[PAYLOAD_BYTES];
+        return run(DEFAULT_BYTES, body);
+    }
+
+    /**
+     * Runs {@code body} in a request whose context holds a payload of {@code bytes} under {@link #KEY},
+     * ends the request, and returns a weak reference to the payload; nothing else in this frame refers to it.
+     */
+    static WeakReference<byte[]> run(int bytes, Body body) throws Exception {
+        byte[] payload = new byte[bytes];
         WeakReference<byte[]> reference = new WeakReference<>(payload);
         TaskContext.set(KEY, payload);
         payload = null;
@@ -44,7 +49,7 @@ final class RequestPayload {
 
     static void assertCollected(WeakReference<byte[]> payload) {
         await("the request's payload is collected")
-                .atMost(Duration.ofSeconds(20))
+                .atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
                     System.gc();
