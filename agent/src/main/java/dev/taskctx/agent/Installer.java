@@ -18,7 +18,7 @@ public final class Installer extends AgentEntry {
         new Installer();
     }
 
-    private static final List<HandOffFamily> FAMILIES = List.of(
+    static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
             new ExecutorInstrumentation(),
             new ForkJoinInstrumentation(),
