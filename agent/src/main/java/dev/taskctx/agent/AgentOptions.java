@@ -29,6 +29,7 @@ final class AgentOptions {
         DEFAULTS.put("scheduled", "on");
         DEFAULTS.put("timer", "on");
         DEFAULTS.put("mdc", "off");
+        DEFAULTS.put("micrometer", "off");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);

@@ -27,7 +27,8 @@ public final class Installer extends AgentEntry {
             new TimerInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),
-            new MdcInstrumentation());
+            new MdcInstrumentation(),
+            new MicrometerInstrumentation());
 
     private Installer() {
     }
