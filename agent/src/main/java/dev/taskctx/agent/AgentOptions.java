@@ -28,6 +28,9 @@ final class AgentOptions {
         DEFAULTS.put("completablefuture", "on");
         DEFAULTS.put("scheduled", "on");
         DEFAULTS.put("timer", "on");
+        DEFAULTS.put("guava", "on");
+        DEFAULTS.put("channels", "on");
+        DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");
         DEFAULTS.put("micrometer", "off");
     }

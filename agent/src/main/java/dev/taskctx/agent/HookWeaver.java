@@ -174,9 +174,15 @@ final class HookWeaver {
         private int stackOf(MethodHook.Call call) {
             int size = 0;
             for (MethodHook.Arg arg : call.args) {
-                size += arg.source == MethodHook.Source.PARAMETER ? parameters[arg.index].getSize() : 1;
+                size += arg.source == MethodHook.Source.PARAMETER && arg.getterOwner == null
+                        ? parameters[parameterIndex(arg)].getSize() : 1;
             }
             return size;
+        }
+
+        /** The index of the parameter {@code arg} reads; a negative index counts from the end. */
+        private int parameterIndex(MethodHook.Arg arg) {
+            return arg.index < 0 ? parameters.length + arg.index : arg.index;
         }
 
         /** The entry code, emitted once the method's own exception handlers have been visited. */
@@ -193,8 +199,12 @@ final class HookWeaver {
                 call(hook.enter, false);
                 Type returned = Type.getReturnType(hook.enter.descriptor);
                 switch (hook.enterResult) {
-                    case REPLACE_FIRST_PARAMETER:
-                        super.visitVarInsn(Opcodes.ASTORE, parameterSlots[0]);
+                    case REPLACE_PARAMETER:
+                        int replaced = parameterIndex(hook.enter.args.get(0));
+                        if (!returned.equals(parameters[replaced])) {
+                            super.visitTypeInsn(Opcodes.CHECKCAST, parameters[replaced].getInternalName());
+                        }
+                        super.visitVarInsn(Opcodes.ASTORE, parameterSlots[replaced]);
                         break;
                     case KEEP:
                         super.visitVarInsn(Opcodes.ASTORE, keptSlot);
@@ -218,7 +228,8 @@ final class HookWeaver {
                         super.visitVarInsn(Opcodes.ALOAD, 0);
                         break;
                     case PARAMETER:
-                        super.visitVarInsn(parameters[arg.index].getOpcode(Opcodes.ILOAD), parameterSlots[arg.index]);
+                        int index = parameterIndex(arg);
+                        super.visitVarInsn(parameters[index].getOpcode(Opcodes.ILOAD), parameterSlots[index]);
                         break;
                     case KEPT:
                         super.visitVarInsn(Opcodes.ALOAD, keptSlot);
@@ -238,6 +249,9 @@ final class HookWeaver {
                         break;
                     default:
                         throw new IllegalStateException(arg.source.name());
+                }
+                if (arg.getterOwner != null) {
+                    super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, arg.getterOwner, arg.getterName, arg.getterDescriptor, false);
                 }
             }
             super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, call.name, call.descriptor, false);
@@ -409,7 +423,8 @@ final class HookWeaver {
                         bySlot[0] = owner;
                         break;
                     case PARAMETER:
-                        bySlot[parameterSlots[arg.index]] = frameType(parameters[arg.index]);
+                        int index = parameterIndex(arg);
+                        bySlot[parameterSlots[index]] = frameType(parameters[index]);
                         break;
                     case KEPT:
                         bySlot[keptSlot] = keptType;

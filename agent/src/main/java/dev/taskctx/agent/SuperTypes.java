@@ -24,10 +24,13 @@ final class SuperTypes {
     static final int INSTRUMENTED_POOL = 2;
     /** The type is or extends {@code java.lang.Thread}. */
     static final int THREAD = 4;
+    /** The type is or extends {@code java.util.concurrent.ScheduledExecutorService}. */
+    static final int SCHEDULED_EXECUTOR = 8;
 
     private static final Map<String, Integer> KNOWN = Map.of(
             "java/lang/Object", 0,
             "java/util/concurrent/Executor", EXECUTOR,
+            "java/util/concurrent/ScheduledExecutorService", EXECUTOR | SCHEDULED_EXECUTOR,
             "java/util/concurrent/ThreadPoolExecutor", EXECUTOR | INSTRUMENTED_POOL,
             "java/util/concurrent/ForkJoinPool", EXECUTOR | INSTRUMENTED_POOL,
             "java/lang/Thread", THREAD);

@@ -2,9 +2,11 @@ package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
 import dev.taskctx.ThreadLocalAccessor;
-import java.util.TimerTask;
-import java.util.concurrent.RunnableScheduledFuture;
+import java.nio.channels.CompletionHandler;
 import java.util.Set;
+import java.util.TimerTask;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RunnableScheduledFuture;
 
 /**
  * The propagation core: capture, install and restore, and the hooks the agent's advice calls from
@@ -66,6 +68,20 @@ public final class Propagation {
         state.handoffDepth = 0;
         try {
             task.run();
+        } finally {
+            restore(state, previous);
+            state.handoffDepth = handoffDepth;
+        }
+    }
+
+    /** {@link #runTask(Snapshot, Runnable)} for a {@code Callable}. */
+    public static <V> V callTask(Snapshot snapshot, Callable<V> task) throws Exception {
+        ThreadState state = ThreadState.current();
+        int handoffDepth = state.handoffDepth;
+        Snapshot previous = install(state, snapshot);
+        state.handoffDepth = 0;
+        try {
+            return task.call();
         } finally {
             restore(state, previous);
             state.handoffDepth = handoffDepth;
@@ -165,7 +181,11 @@ public final class Propagation {
      */
     public static void handOff(Object task, boolean keepAfterRun) {
         ThreadState state = ThreadState.current();
-        state.handoffDepth++;
+        if (state.handoffDepth++ > 0) {
+            // Nested in another hand-off (JDK 17's externalPush pushes; an executor delegating to a
+            // pool): the outer one bound the caller's task.
+            return;
+        }
         Snapshot snapshot = capture(state);
         if (!carriesNothing(snapshot) && task != null && !(task instanceof SnapshotRunnable)) {
             TASKS.put(task, snapshot, keepAfterRun);
@@ -183,7 +203,13 @@ public final class Propagation {
      */
     public static Runnable handOffToPool(Runnable task) {
         ThreadState state = ThreadState.current();
-        state.handoffDepth++;
+        if (state.handoffDepth++ > 0) {
+            // A nested hand-off: the executor's own machinery. The caller's task carries its own snapshot.
+            if (task != null) {
+                TASKS.remove(task);
+            }
+            return task;
+        }
         Snapshot snapshot = capture(state);
         if (task == null || task instanceof SnapshotRunnable) {
             return task;
@@ -248,19 +274,59 @@ public final class Propagation {
     }
 
     /**
-     * A task is being handed to an executor that may keep it anywhere (the application's own
-     * executors): returns the task bound to the current snapshot, or the task itself when the
-     * context is empty or it is bound already. Marks the thread as inside a hand-off until
-     * {@link #handOffDone}.
+     * A task is being handed to an executor that may keep it anywhere and run it on any thread (the
+     * application's and libraries' own executors): returns the task bound to the current snapshot,
+     * an empty one included, because only the wrapper can scope what the task sets to the task (the
+     * executor's worker keeps nothing of it afterwards). A task already bound is returned as it is,
+     * and so is a task handed off while the thread is inside another hand-off: that is the outer
+     * executor's own machinery (starting its loop thread, a drainer), and the caller's task, wrapped
+     * by the outer hand-off, carries the caller's snapshot. Marks the thread as inside a hand-off
+     * until {@link #handOffDone}.
      */
     public static Runnable wrapForHandOff(Runnable task) {
         ThreadState state = ThreadState.current();
-        state.handoffDepth++;
-        Snapshot snapshot = capture(state);
-        if (carriesNothing(snapshot) || task == null || task instanceof SnapshotRunnable) {
+        if (state.handoffDepth++ > 0 || task == null || task instanceof SnapshotRunnable) {
             return task;
         }
-        return new SnapshotRunnable(snapshot, task);
+        return new SnapshotRunnable(capture(state), task);
+    }
+
+    /**
+     * A task given to {@code schedule}, {@code scheduleAtFixedRate} or {@code scheduleWithFixedDelay}
+     * of a {@code ScheduledExecutorService} that the agent does not instrument at its queue: bound to
+     * the current snapshot for every run, whatever path the implementation takes to run it later
+     * (Netty re-queues a scheduled task from its loop). As {@link #wrapForHandOff}, also for nesting.
+     */
+    public static Callable<?> wrapScheduled(Callable<?> task) {
+        ThreadState state = ThreadState.current();
+        if (state.handoffDepth++ > 0 || task == null || task instanceof SnapshotCallable) {
+            return task;
+        }
+        return new SnapshotCallable<>(capture(state), task);
+    }
+
+    /**
+     * A listener is registered on a future that runs it when it completes, on the completing thread or
+     * through an executor (Guava's {@code ListenableFuture}): it runs with the registering code's
+     * snapshot, an empty one included, never with the completing thread's. Not a hand-off in itself:
+     * the executor that later runs the listener finds it bound.
+     */
+    public static Runnable wrapListener(Runnable listener) {
+        if (listener == null || listener instanceof SnapshotRunnable) {
+            return listener;
+        }
+        return new SnapshotRunnable(capture(), listener);
+    }
+
+    /**
+     * An asynchronous channel operation starts with {@code handler} (NIO.2): the handler runs with the
+     * snapshot of the code that started the operation, on whichever group thread completes it.
+     */
+    public static CompletionHandler<?, ?> wrapCompletionHandler(CompletionHandler<?, ?> handler) {
+        if (handler == null || handler instanceof SnapshotCompletionHandler) {
+            return handler;
+        }
+        return new SnapshotCompletionHandler<>(capture(), handler);
     }
 
     /**
@@ -448,6 +514,53 @@ public final class Propagation {
     /** {@code TimerThread.mainLoop} runs a task: like {@link #runTask(Runnable)}. */
     public static void runTimerTask(TimerTask task) {
         runTask(task);
+    }
+
+    // ---- coroutines -----------------------------------------------------------------------------
+
+    /**
+     * A kotlinx coroutine was created ({@code AbstractCoroutine}'s constructor, on the creating
+     * thread): its own context starts as a copy of the creator's, bound to the coroutine's
+     * {@code CoroutineContext}, which every continuation of that coroutine reports. Bound also when
+     * empty, so that what the coroutine sets can be kept across its suspensions.
+     */
+    public static void coroutineCreated(Object coroutineContext) {
+        if (coroutineContext != null) {
+            TASKS.put(coroutineContext, capture(), true);
+        }
+    }
+
+    /**
+     * Code of the coroutine with {@code coroutineContext} starts or resumes on this thread
+     * (kotlinx's {@code updateThreadContext}, also the undispatched start of a scope's body):
+     * installs the coroutine's own context, or the empty one for a context no coroutine was created
+     * with; the resuming thread lends it nothing. Ends with {@link #coroutineSuspends}.
+     */
+    public static void coroutineResumes(Object coroutineContext) {
+        ThreadState state = ThreadState.current();
+        Snapshot own = TASKS.peek(coroutineContext);
+        state.pushCoroutine(coroutineContext, capture(state));
+        write(state, own == null ? Snapshot.empty() : own);
+    }
+
+    /**
+     * The code that {@link #coroutineResumes} began stops (the coroutine suspends, completes, or the
+     * scope's body returns): what the coroutine set is kept as its own, and the thread's previous
+     * context is back.
+     */
+    public static void coroutineSuspends(Object coroutineContext) {
+        ThreadState state = ThreadState.current();
+        Snapshot previous = state.popCoroutine(coroutineContext);
+        if (previous == null) {
+            return;
+        }
+        Snapshot own = capture(state);
+        Snapshot kept = TASKS.peek(coroutineContext);
+        // Only a coroutine created as one has a binding: a context shared by raw continuations must not get one.
+        if (kept != null && kept != own) {
+            TASKS.put(coroutineContext, own, true);
+        }
+        write(state, previous);
     }
 
     private static Class<?> carrierThreadClass() {
