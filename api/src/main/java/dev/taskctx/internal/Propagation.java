@@ -539,8 +539,8 @@ public final class Propagation {
     public static void coroutineResumes(Object coroutineContext) {
         ThreadState state = ThreadState.current();
         Snapshot own = TASKS.peek(coroutineContext);
-        state.pushCoroutine(coroutineContext, capture(state));
-        write(state, own == null ? Snapshot.empty() : own);
+        Snapshot previous = capture(state);
+        state.pushCoroutine(coroutineContext, write(state, own == null ? Snapshot.empty() : own, previous));
     }
 
     /**
@@ -560,7 +560,7 @@ public final class Propagation {
         if (kept != null && kept != own) {
             TASKS.put(coroutineContext, own, true);
         }
-        write(state, previous);
+        restore(state, previous);
     }
 
     private static Class<?> carrierThreadClass() {
