@@ -43,7 +43,7 @@ final class AgentOptions {
     static AgentOptions parse(String arguments) {
         AgentOptions options = new AgentOptions();
         for (String name : DEFAULTS.keySet()) {
-            String property = System.getProperty("taskctx." + name);
+            String property = Privileged.systemProperty("taskctx." + name);
             if (property != null) {
                 options.accept(name, property, "system property taskctx." + name);
             }
