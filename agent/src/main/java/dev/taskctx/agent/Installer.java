@@ -30,7 +30,8 @@ public final class Installer extends AgentEntry {
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),
-            new MdcInstrumentation());
+            new MdcInstrumentation(),
+            new MicrometerInstrumentation());
 
     private Installer() {
     }
