@@ -1,8 +1,5 @@
 package dev.taskctx.agent;
 
-import dev.taskctx.agent.MethodHook.Arg;
-import dev.taskctx.agent.MethodHook.Call;
-
 /**
  * Agent option {@code micrometer}: Micrometer context-propagation's {@code ContextRegistry}, in whichever
  * class loader the application has it, tells the propagation core whenever a {@code ThreadLocalAccessor}
@@ -24,12 +21,8 @@ final class MicrometerInstrumentation implements HandOffFamily {
         // The other register/remove overloads funnel into these two.
         plan.add(REGISTRY,
                 MethodHook.on("registerThreadLocalAccessor", "(Lio/micrometer/context/ThreadLocalAccessor;)")
-                        .exitOnReturn(registryChanged()).build(),
+                        .exitOnReturn(Hooks.micrometerRegistryChanged()).build(),
                 MethodHook.on("removeThreadLocalAccessor", "(Ljava/lang/Object;)Z")
-                        .exitOnReturn(registryChanged()).build());
-    }
-
-    private static Call registryChanged() {
-        return new Call("micrometerRegistryChanged", "(Ljava/lang/Class;Ljava/lang/Object;)V", Arg.OWN_CLASS, Arg.THIS);
+                        .exitOnReturn(Hooks.micrometerRegistryChanged()).build());
     }
 }

@@ -32,7 +32,7 @@ class HookTableTest {
 
     private static WeavingPlan fullPlan() {
         WeavingPlan plan = new WeavingPlan();
-        AgentOptions options = AgentOptions.parse("mdc");
+        AgentOptions options = AgentOptions.parse("mdc,micrometer");
         for (HandOffFamily family : Installer.FAMILIES) {
             if (options.on(family.name())) {
                 family.register(plan, options);
@@ -53,7 +53,7 @@ class HookTableTest {
 
     @Test
     void everyFamilyIsSwitchedOnByDefaultOrByItsOption() {
-        AgentOptions defaults = AgentOptions.parse("mdc");
+        AgentOptions defaults = AgentOptions.parse("mdc,micrometer");
         assertThat(Installer.FAMILIES).allMatch(family -> defaults.on(family.name()));
     }
 
@@ -111,8 +111,8 @@ class HookTableTest {
                 HookWeaver.first(entry.getValue(), Integer.parseInt(parts[0]), parts[1], parts[2]);
             }
         }
-        // The JDK's pools, ForkJoin, CompletableFuture, Timer, Thread, NIO.2 channels, Guava, kotlinx, SLF4J.
-        assertThat(checkedClasses).isGreaterThanOrEqualTo(18);
+        // The JDK's pools, ForkJoin, CompletableFuture, Timer, Thread, NIO.2 channels, Guava, kotlinx, SLF4J, Micrometer.
+        assertThat(checkedClasses).isGreaterThanOrEqualTo(19);
     }
 
     /** Thread constructors take the task at index 1 on JDK 17 and at index 3 on JDK 25; each JDK matches one of the hooks. */
