@@ -1,7 +1,5 @@
 package dev.taskctx.agent;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -73,7 +71,7 @@ final class SuperTypes {
         if (cached != null) {
             return cached;
         }
-        ClassReader reader = new ClassReader(read(type, jdk ? ClassLoader.getPlatformClassLoader() : loader));
+        ClassReader reader = new ClassReader(Privileged.classFile(type, loader, jdk));
         int flags = of(reader.getSuperName(), reader.getInterfaces(), loader);
         cache.put(type, flags);
         return flags;
@@ -87,19 +85,6 @@ final class SuperTypes {
                 byLoader.put(loader, cache);
             }
             return cache;
-        }
-    }
-
-    private static byte[] read(String type, ClassLoader loader) {
-        String resource = type + ".class";
-        try (InputStream in = loader == null ? ClassLoader.getSystemResourceAsStream(resource)
-                : loader.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new UnreadableTypeException(type);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UnreadableTypeException(type);
         }
     }
 }

@@ -52,7 +52,7 @@ final class Weaver implements ClassFileTransformer {
         } catch (SuperTypes.UnreadableTypeException missing) {
             // A loader that serves this class file but not its super type's does not have the super type:
             // an optional dependency's adapter (Netty's Log4J2Logger without Log4j), which will not load.
-            if (debug || loader == null || loader.getResource(className + ".class") == null) {
+            if (debug || loader == null || !Privileged.servesClassFile(loader, className)) {
                 report(className.replace('/', '.'), missing);
             }
             return null;
