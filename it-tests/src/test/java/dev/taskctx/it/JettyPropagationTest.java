@@ -1,12 +1,16 @@
 package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.taskctx.TaskContext;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -33,7 +37,7 @@ class JettyPropagationTest {
 
     private QueuedThreadPool pool(int minThreads, int maxThreads) {
         QueuedThreadPool pool = new QueuedThreadPool(maxThreads, minThreads);
-        // No reserved threads: every execute() meets the queue and an idle Runner.
+        // No reserved threads unless a test asks for them: every execute() meets the queue and an idle Runner.
         pool.setReservedThreads(0);
         pool.setName("jetty-test");
         started.add(pool);
@@ -89,5 +93,50 @@ class JettyPropagationTest {
                 .as("context-free tasks on every thread").containsOnly("null");
         RequestPayload.assertCollected(payload);
         assertThat(pool.isRunning()).isTrue();
+    }
+
+    /**
+     * {@code tryExecute} hands the task to a reserved thread that is already waiting (Jetty's
+     * {@code ReservedThreadExecutor}, used by its execution strategies), not through {@code execute}.
+     */
+    @Test
+    void tryExecuteOnAReservedThreadSeesSubmitterValue() throws Exception {
+        QueuedThreadPool pool = pool(2, 4);
+        pool.setReservedThreads(1);
+        pool.start();
+        // The first try finds no reserved thread and starts one; it then waits for tasks.
+        assertThat(pool.tryExecute(() -> { })).isFalse();
+        await("a reserved thread waits").atMost(Duration.ofSeconds(10)).until(() -> pool.getAvailableReservedThreads() == 1);
+        TaskContext.set("rid", "reserved-1");
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        assertThat(pool.tryExecute(() -> seen.complete(TaskContext.get("rid")))).as("taken by the reserved thread").isTrue();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("reserved-1");
+    }
+
+    @Test
+    void reservedThreadKeepsNothingAfterTask() throws Exception {
+        QueuedThreadPool pool = pool(2, 4);
+        pool.setReservedThreads(1);
+        pool.start();
+        assertThat(pool.tryExecute(() -> { })).isFalse();
+        await("a reserved thread waits").atMost(Duration.ofSeconds(10)).until(() -> pool.getAvailableReservedThreads() == 1);
+        CompletableFuture<Thread> reserved = new CompletableFuture<>();
+        TaskContext.set("rid", "reserved-1");
+        assertThat(pool.tryExecute(() -> {
+            TaskContext.set("step", "set-by-task");
+            reserved.complete(Thread.currentThread());
+        })).isTrue();
+        Thread first = reserved.get(10, TimeUnit.SECONDS);
+        TaskContext.clear();
+        // The thread reserves itself again after its task and waits for the next one.
+        await("the thread is reserved again").atMost(Duration.ofSeconds(10)).until(() -> pool.getAvailableReservedThreads() == 1);
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        CompletableFuture<Thread> second = new CompletableFuture<>();
+        assertThat(pool.tryExecute(() -> {
+            second.complete(Thread.currentThread());
+            seen.complete(TaskContext.asMap());
+        })).isTrue();
+        assertThat(second.get(10, TimeUnit.SECONDS)).as("the same reserved thread").isSameAs(first);
+        assertThat(seen.get(10, TimeUnit.SECONDS)).as("a later task without a context").isEqualTo(java.util.Map.of());
     }
 }

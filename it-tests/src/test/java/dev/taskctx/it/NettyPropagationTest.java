@@ -108,6 +108,21 @@ class NettyPropagationTest {
         assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("schedule-runnable-1");
     }
 
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("groupKinds")
+    void scheduleFromInsideTheLoopSeesTaskValue(String kind, Supplier<EventLoopGroup> groupKind) throws Exception {
+        EventLoopGroup group = group(groupKind);
+        // Inside the loop, schedule() puts the task straight on the scheduled-task queue, without execute().
+        TaskContext.set("rid", "outer-1");
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        group.execute(() -> {
+            TaskContext.set("rid", "set-inside-loop");
+            group.next().schedule(() -> seen.complete(TaskContext.get("rid")), 2, TimeUnit.MILLISECONDS);
+        });
+        TaskContext.clear();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("set-inside-loop");
+    }
+
     /** Records what {@code runs} runs of a periodic task saw; other tasks run on the loop between them. */
     private static List<Object> periodicRuns(EventLoopGroup group, boolean fixedRate, int runs) throws Exception {
         Queue<Object> seen = new ConcurrentLinkedQueue<>();
