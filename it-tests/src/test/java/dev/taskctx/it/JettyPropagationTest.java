@@ -139,4 +139,24 @@ class JettyPropagationTest {
         assertThat(second.get(10, TimeUnit.SECONDS)).as("the same reserved thread").isSameAs(first);
         assertThat(seen.get(10, TimeUnit.SECONDS)).as("a later task without a context").isEqualTo(java.util.Map.of());
     }
+
+    /**
+     * A reserved thread is a long-running task of the pool, started by {@code tryExecute} when none
+     * waits: started inside a request, it must not run the tasks of later callers in that request's
+     * context.
+     */
+    @Test
+    void reservedThreadStartedInsideRequestKeepsNothing() throws Exception {
+        QueuedThreadPool pool = pool(2, 4);
+        pool.setReservedThreads(1);
+        pool.start();
+        WeakReference<byte[]> payload = RequestPayload.run(() -> {
+            assertThat(pool.tryExecute(() -> { })).isFalse();
+            await("a reserved thread waits").atMost(Duration.ofSeconds(10)).until(() -> pool.getAvailableReservedThreads() == 1);
+        });
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        assertThat(pool.tryExecute(() -> seen.complete(Objects.toString(TaskContext.get(RequestPayload.KEY))))).isTrue();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).as("a later task without a context").isEqualTo("null");
+        RequestPayload.assertCollected(payload);
+    }
 }
