@@ -32,6 +32,7 @@ final class AgentOptions {
         DEFAULTS.put("channels", "on");
         DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");
+        DEFAULTS.put("micrometer", "off");
         DEFAULTS.put("apicopies", "on");
     }
 

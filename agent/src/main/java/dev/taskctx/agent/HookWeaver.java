@@ -71,14 +71,23 @@ final class HookWeaver {
         return result;
     }
 
-    /** The first hook that applies to a method, or {@code null}. */
+    /**
+     * The hook that applies to a method, or {@code null}.
+     *
+     * @throws IllegalStateException when two hooks apply: the class is refused (and reported) rather
+     *         than woven with one of them silently dropped
+     */
     static MethodHook first(List<MethodHook> hooks, int access, String name, String descriptor) {
+        MethodHook found = null;
         for (MethodHook hook : hooks) {
             if (hook.accepts(access, name, descriptor)) {
-                return hook;
+                if (found != null) {
+                    throw new IllegalStateException("two hooks apply to " + name + descriptor);
+                }
+                found = hook;
             }
         }
-        return null;
+        return found;
     }
 
     private static final class HookClassVisitor extends ClassVisitor {
@@ -120,7 +129,7 @@ final class HookWeaver {
         }
     }
 
-    /** The added code of one method; see the class comment for its shape. */
+    /** The added code of one method; the entry code waits for the first instruction, after the method's own try/catch entries. */
     private static final class HookMethodVisitor extends MethodVisitor {
         private final MethodHook hook;
         private final String owner;
@@ -255,12 +264,6 @@ final class HookWeaver {
                 }
             }
             super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, call.name, call.descriptor, false);
-        }
-
-        @Override
-        public void visitCode() {
-            super.visitCode();
-            // The entry code waits for the first instruction: the method's own try/catch entries come first.
         }
 
         @Override

@@ -116,6 +116,10 @@ final class Hooks {
         return new Call("threadStarted", "(Ljava/lang/Thread;)V", Arg.THIS);
     }
 
+    static Call micrometerRegistryChanged() {
+        return new Call("micrometerRegistryChanged", "(Ljava/lang/Class;" + OBJECT + ")V", Arg.OWN_CLASS, Arg.THIS);
+    }
+
     static Call mdcInUse() {
         return new Call("mdcInUse", "(Ljava/lang/Class;)V", Arg.OWN_CLASS);
     }

@@ -18,7 +18,7 @@ public final class Installer extends AgentEntry {
         new Installer();
     }
 
-    private static final List<HandOffFamily> FAMILIES = List.of(
+    static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
             new ExecutorInstrumentation(),
             new ForkJoinInstrumentation(),
@@ -30,7 +30,8 @@ public final class Installer extends AgentEntry {
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),
-            new MdcInstrumentation());
+            new MdcInstrumentation(),
+            new MicrometerInstrumentation());
 
     private Installer() {
     }

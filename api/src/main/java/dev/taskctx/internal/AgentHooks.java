@@ -253,6 +253,15 @@ public final class AgentHooks {
         }
     }
 
+    /** An accessor was registered with or removed from a Micrometer {@code ContextRegistry}. */
+    public static void micrometerRegistryChanged(Class<?> registryClass, Object registry) {
+        try {
+            Propagation.micrometerRegistryChanged(registryClass, registry);
+        } catch (Throwable ignored) {
+            // Micrometer's thread-locals keep their previous carrying
+        }
+    }
+
     /** Replaces {@code task.run()} in {@code ThreadPoolExecutor.runWorker}. */
     public static void runTask(Runnable task) {
         Propagation.runTask(task);

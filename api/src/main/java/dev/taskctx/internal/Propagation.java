@@ -100,20 +100,22 @@ public final class Propagation {
 
     static Snapshot install(ThreadState state, Snapshot snapshot) {
         Snapshot previous = capture(state);
-        write(state, snapshot);
-        return previous;
+        return write(state, snapshot, previous);
     }
 
     static void restore(ThreadState state, Snapshot previous) {
-        write(state, previous);
-    }
-
-    private static void write(ThreadState state, Snapshot snapshot) {
-        state.context = snapshot;
+        state.context = previous;
         ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
         if (accessors.length != 0) {
-            CarriedThreadLocals.write(state, snapshot, accessors);
+            CarriedThreadLocals.restore(state, previous, accessors);
         }
+    }
+
+    /** Installs {@code snapshot} over {@code previous} (null: nothing to put back); returns what {@link #restore} takes. */
+    private static Snapshot write(ThreadState state, Snapshot snapshot, Snapshot previous) {
+        state.context = snapshot;
+        ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
+        return accessors.length == 0 ? previous : CarriedThreadLocals.install(state, snapshot, previous, accessors);
     }
 
     /** Whether a hand-off has nothing to carry: no entries and no thread-local values beside them. */
@@ -136,6 +138,11 @@ public final class Propagation {
     /** The application used {@code org.slf4j.MDC} class {@code mdc} (agent option {@code mdc}): carry its values. */
     public static void mdcInUse(Class<?> mdc) {
         MdcBridge.inUse(mdc);
+    }
+
+    /** Micrometer's {@code ContextRegistry} {@code registry} (agent option {@code micrometer}) gained or lost an accessor. */
+    public static void micrometerRegistryChanged(Class<?> registryClass, Object registry) {
+        MicrometerBridge.registryChanged(registryClass, registry);
     }
 
     // ---- agent state --------------------------------------------------------------------------
@@ -373,7 +380,7 @@ public final class Propagation {
         ThreadState state = ThreadState.current();
         Snapshot context = state.context;
         if (CarriedThreadLocals.carriesValues(context)) {
-            write(state, context);
+            write(state, context, null);
             // A run() that calls super.run() comes here twice: the second time finds nothing to write.
             state.context = CarriedThreadLocals.entries(context);
         }
@@ -454,8 +461,7 @@ public final class Propagation {
         if (carrier != null && carrier.isInstance(Thread.currentThread())) {
             return previous;
         }
-        write(state, bound == null ? Snapshot.empty() : bound);
-        return previous;
+        return write(state, bound == null ? Snapshot.empty() : bound, previous);
     }
 
     /**
@@ -533,8 +539,8 @@ public final class Propagation {
     public static void coroutineResumes(Object coroutineContext) {
         ThreadState state = ThreadState.current();
         Snapshot own = TASKS.peek(coroutineContext);
-        state.pushCoroutine(coroutineContext, capture(state));
-        write(state, own == null ? Snapshot.empty() : own);
+        Snapshot previous = capture(state);
+        state.pushCoroutine(coroutineContext, write(state, own == null ? Snapshot.empty() : own, previous));
     }
 
     /**
@@ -554,7 +560,7 @@ public final class Propagation {
         if (kept != null && kept != own) {
             TASKS.put(coroutineContext, own, true);
         }
-        write(state, previous);
+        restore(state, previous);
     }
 
     private static Class<?> carrierThreadClass() {
