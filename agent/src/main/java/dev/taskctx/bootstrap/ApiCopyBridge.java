@@ -231,10 +231,8 @@ public final class ApiCopyBridge {
         public Object read() {
             try {
                 return (Object) read.invokeExact();
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw unchecked(e);
             }
         }
 
@@ -242,10 +240,8 @@ public final class ApiCopyBridge {
         public void write(Object value) {
             try {
                 write.invokeExact(value);
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw unchecked(e);
             }
         }
 
@@ -253,16 +249,25 @@ public final class ApiCopyBridge {
         public void clear() {
             try {
                 clear.invokeExact();
-            } catch (RuntimeException | Error e) {
-                throw e;
             } catch (Throwable e) {
-                throw new IllegalStateException(e);
+                throw unchecked(e);
             }
         }
 
         @Override
         public String toString() {
             return accessor.toString();
+        }
+
+        /** What an accessor's method threw, as it was where unchecked; the propagation core reports it. */
+        private static RuntimeException unchecked(Throwable thrown) {
+            if (thrown instanceof RuntimeException) {
+                return (RuntimeException) thrown;
+            }
+            if (thrown instanceof Error) {
+                throw (Error) thrown;
+            }
+            return new IllegalStateException(thrown);
         }
     }
 }
