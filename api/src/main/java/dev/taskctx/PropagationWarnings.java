@@ -49,8 +49,10 @@ final class PropagationWarnings {
     /**
      * Run by {@code TaskContext}'s static initializer. With the agent, the api lives on the bootstrap
      * class path and parent-first loaders all find that one copy; a loader that looks in its own jars
-     * first (child-first) defines a second {@code TaskContext} with its own state, which the JDK's
-     * instrumented hand-offs never read.
+     * first (child-first), or a module on the module path, defines a second {@code TaskContext}; the
+     * agent joins such a copy to its own by replacing this method's body and those of the copy's api
+     * methods. Reached only for a copy the agent did not join, whose state the JDK's instrumented
+     * hand-offs never read.
      */
     static void checkSecondCopy(Class<?> api) {
         if (api.getClassLoader() == null) {
@@ -71,8 +73,11 @@ final class PropagationWarnings {
         CodeSource source = api.getProtectionDomain().getCodeSource();
         String location = source == null || source.getLocation() == null ? "an unknown location" : source.getLocation().toString();
         System.err.println("taskctx: a second copy of the taskctx api is in use (" + api.getName() + " loaded by "
-                + api.getClassLoader() + " from " + location + ") beside the agent's copy on the bootstrap class path;"
-                + " values set through it stay in that copy and do not follow hand-offs: let that class loader"
-                + " delegate dev.taskctx.* to its parent, or remove taskctx-api from its class path");
+                + api.getClassLoader() + " from " + location + ") that the agent did not join to its copy on the"
+                + " bootstrap class path (agent option apicopies=off, a taskctx-api version other than the agent's,"
+                + " or a class loader that does not reach the bootstrap class path); values set through it stay in"
+                + " that copy and do not follow hand-offs: use the taskctx-api version of the agent in a loader that"
+                + " delegates dev.taskctx.bootstrap.* to the bootstrap class path, or let that class loader delegate"
+                + " dev.taskctx.* to its parent");
     }
 }

@@ -33,6 +33,7 @@ final class AgentOptions {
         DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");
         DEFAULTS.put("micrometer", "off");
+        DEFAULTS.put("apicopies", "on");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);

@@ -81,8 +81,11 @@ public final class Installer extends AgentEntry {
         }
         Weaver weaver = new Weaver(plan, options.debug());
         if (!plan.isEmpty()) {
-            instrumentation.addTransformer(weaver, true);
+            TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks");
             retransformLoaded(instrumentation, weaver);
+        }
+        if (options.on("apicopies")) {
+            ApiCopyInstrumentation.install(instrumentation, options.debug());
         }
         Propagation.agentStarted(options.on("threads"));
         if (options.debug()) {

@@ -71,13 +71,22 @@ public final class AgentLauncher {
      */
     private static void warnIfApplicationLoadedTheApi(Instrumentation instrumentation) {
         for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
-            if (loaded.getClassLoader() != null && loaded.getName().equals(API)) {
+            if (loaded.getClassLoader() != null && loaded.getName().equals(API) && !joined(loaded)) {
                 System.err.println("taskctx: the agent was attached after the application had loaded the taskctx api"
                         + " itself (" + API + " loaded by " + loaded.getClassLoader() + "); values set through that copy"
                         + " stay thread-local and do not follow hand-offs: start the JVM with -javaagent:taskctx.jar"
                         + " instead of attaching the agent later");
                 return;
             }
+        }
+    }
+
+    /** Whether the agent joined that copy to its own (agent option apicopies): it then reports the agent active. */
+    private static boolean joined(Class<?> api) {
+        try {
+            return Boolean.TRUE.equals(api.getMethod("agentActive").invoke(null));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return false;
         }
     }
 

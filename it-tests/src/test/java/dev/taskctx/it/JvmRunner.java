@@ -51,13 +51,19 @@ final class JvmRunner {
     /** Runs {@code mainClass} with the class path {@code classPath} instead of the test's; fails after 60 s. */
     static Result run(List<String> jvmArgs, String classPath, String mainClass, String... args)
             throws IOException, InterruptedException {
+        List<String> arguments = new ArrayList<>(jvmArgs);
+        arguments.add("-cp");
+        arguments.add(classPath);
+        arguments.add(mainClass);
+        arguments.addAll(Arrays.asList(args));
+        return runJava(arguments);
+    }
+
+    /** Runs {@code java} with exactly {@code arguments} (a module's main class with {@code -m}, say); fails after 60 s. */
+    static Result runJava(List<String> arguments) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(javaExecutable());
-        command.addAll(jvmArgs);
-        command.add("-cp");
-        command.add(classPath);
-        command.add(mainClass);
-        command.addAll(Arrays.asList(args));
+        command.addAll(arguments);
         Path out = Files.createTempFile("taskctx-it", ".out");
         Path err = Files.createTempFile("taskctx-it", ".err");
         try {

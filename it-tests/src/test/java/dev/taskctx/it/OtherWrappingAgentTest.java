@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Another agent that replaces the task at Executor.execute with a wrapper of its own (as
- * TransmittableThreadLocal's agent does): what still propagates, with that agent listed before or
- * after taskctx (README, Troubleshooting).
+ * TransmittableThreadLocal's agent does): every hand-off propagates with that agent listed before or
+ * after taskctx, because taskctx weaves a class as it loads before any retransformation-capable
+ * agent does, so the other agent's code runs first and taskctx binds the task that is queued
+ * (README, Troubleshooting).
  */
 class OtherWrappingAgentTest {
 
@@ -61,6 +63,7 @@ class OtherWrappingAgentTest {
     /** Reports the class of the task the worker runs, to show that the other agent wrapped it. */
     static final class ObservingPool extends ThreadPoolExecutor {
         volatile String taskClassInWorker;
+        volatile Runnable taskInWorker;
 
         ObservingPool() {
             super(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
@@ -69,6 +72,7 @@ class OtherWrappingAgentTest {
         @Override
         protected void beforeExecute(Thread thread, Runnable task) {
             taskClassInWorker = task.getClass().getSimpleName();
+            taskInWorker = task;
         }
     }
 
@@ -86,11 +90,74 @@ class OtherWrappingAgentTest {
             pool.shutdown();
         }
 
-        private static Object seenVia(Executor executor) throws Exception {
+        static Object seenVia(Executor executor) throws Exception {
             CompletableFuture<Object> seen = new CompletableFuture<>();
             executor.execute(() -> seen.complete(TaskContext.get("request_id")));
             return seen.get(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** Both agents at work: TransmittableThreadLocal's agent carries its own values, taskctx its context. */
+    public static final class TtlMain {
+        public static void main(String[] args) throws Exception {
+            com.alibaba.ttl.TransmittableThreadLocal<String> ttl = new com.alibaba.ttl.TransmittableThreadLocal<>();
+            ObservingPool pool = new ObservingPool();
+            TaskContext.set("request_id", "with-ttl");
+            ttl.set("ttl-value");
+            CompletableFuture<Object> seen = new CompletableFuture<>();
+            Runnable task = () -> seen.complete(TaskContext.get("request_id"));
+            pool.execute(task);
+            System.out.println("thread-pool-executor=" + seen.get(10, TimeUnit.SECONDS));
+            // TTL's agent unwraps its TtlRunnable for beforeExecute/afterExecute.
+            System.out.println("beforeExecute-saw-the-submitted-task=" + (pool.taskInWorker == task));
+            System.out.println("ttl-in-pool=" + pool.submit(ttl::get).get(10, TimeUnit.SECONDS));
+            System.out.println("own-executor=" + Main.seenVia(new ThreadPerTaskExecutor()));
+            System.out.println("completable-future=" + CompletableFuture.supplyAsync(
+                    () -> TaskContext.get("request_id"), pool).get(10, TimeUnit.SECONDS));
+            System.out.println("common-pool=" + CompletableFuture.supplyAsync(
+                    () -> TaskContext.get("request_id")).get(10, TimeUnit.SECONDS));
+            TaskContext.clear();
+            System.out.println("after-clear=" + seenVia(pool));
+            pool.shutdown();
+        }
+
+        private static Object seenVia(Executor executor) throws Exception {
+            return Main.seenVia(executor);
+        }
+    }
+
+    /** The TransmittableThreadLocal jar, its own agent (a test dependency). */
+    private static String ttlAgentJar() throws Exception {
+        return Path.of(com.alibaba.ttl.TransmittableThreadLocal.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toString();
+    }
+
+    private static JvmRunner.Result runWithTtl(boolean ttlFirst) throws Exception {
+        String taskctx = "-javaagent:" + JvmRunner.agentJar();
+        String ttl = "-javaagent:" + ttlAgentJar();
+        return JvmRunner.run(List.of(ttlFirst ? ttl : taskctx, ttlFirst ? taskctx : ttl), TtlMain.class);
+    }
+
+    private static void assertBothAgentsPropagate(JvmRunner.Result result) {
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly(
+                "thread-pool-executor=with-ttl",
+                "beforeExecute-saw-the-submitted-task=true",
+                "ttl-in-pool=ttl-value",
+                "own-executor=with-ttl",
+                "completable-future=with-ttl",
+                "common-pool=with-ttl",
+                "after-clear=null");
+    }
+
+    @Test
+    void withTheTtlAgentListedFirstBothAgentsPropagate() throws Exception {
+        assertBothAgentsPropagate(runWithTtl(true));
+    }
+
+    @Test
+    void withTheTtlAgentListedSecondBothAgentsPropagate() throws Exception {
+        assertBothAgentsPropagate(runWithTtl(false));
     }
 
     /** A manifest-only agent jar that may retransform classes, as the wrapping agent needs. */
@@ -127,11 +194,11 @@ class OtherWrappingAgentTest {
     }
 
     @Test
-    void withTheWrappingAgentListedFirstThreadPoolExecutorTasksLoseTheContext() throws Exception {
+    void withTheWrappingAgentListedFirstEveryHandOffPropagates() throws Exception {
         JvmRunner.Result result = run(true);
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdoutLines()).containsExactly(
-                "thread-pool-executor=null (worker ran a FutureTask)",
+                "thread-pool-executor=two-agents (worker ran a FutureTask)",
                 "own-executor=two-agents",
                 "new-thread=two-agents");
         assertThat(result.stderrLines()).isEmpty();
