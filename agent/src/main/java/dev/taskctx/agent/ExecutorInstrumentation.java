@@ -32,6 +32,11 @@ final class ExecutorInstrumentation implements HandOffFamily {
                 .exitAlways(Hooks.handOffDone(Arg.NULL))
                 .build();
         plan.applicationExecutors.add(execute);
+        // Jetty's TryExecutor: tryExecute hands the task to a waiting reserved thread without calling execute().
+        plan.applicationExecutors.add(MethodHook.on("tryExecute", "(Ljava/lang/Runnable;)Z")
+                .enter(Hooks.executorExecute(Arg.parameter(0)), Result.REPLACE_PARAMETER)
+                .exitAlways(Hooks.handOffDone(Arg.NULL))
+                .build());
         plan.excludedExecutors.addAll(options.classNames("executors.exclude"));
         for (String executor : JDK_THREAD_PER_TASK) {
             plan.add(executor, execute);

@@ -26,6 +26,10 @@ final class InfrastructureThreads {
         "kotlinx.coroutines.DefaultExecutor",
         "org.eclipse.jetty.util.thread.QueuedThreadPool$Runner",
         "org.apache.tomcat.util.threads.TaskThread",
+        // Tomcat's connector threads, started with the server: they hand every connection to the workers.
+        "org.apache.tomcat.util.net.NioEndpoint$Poller",
+        "org.apache.tomcat.util.net.Nio2Endpoint$Nio2Acceptor",
+        "org.apache.tomcat.util.net.Acceptor",
     };
     /** Hidden classes of lambdas are named {@code Host$$Lambda...}; a lambda counts as its host. */
     private static final String LAMBDA = "$$Lambda";
