@@ -4,10 +4,12 @@ package dev.taskctx.kotlin
 
 import dev.taskctx.TaskContext
 import java.lang.ref.WeakReference
+import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CountDownLatch
 import java.util.concurrent.Executors
 import java.util.concurrent.TimeUnit
+import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
 import kotlinx.coroutines.DelicateCoroutinesApi
@@ -64,6 +66,17 @@ class DispatcherThreadsKeepNothingTest : AgentTest() {
             }.awaitAll()
         }
 
+        /**
+         * What [probes] plain Runnables, handed straight to [dispatcher] (no coroutine, no executor)
+         * from an empty context, see: the worker threads' own context.
+         */
+        fun runnableProbe(dispatcher: CoroutineDispatcher, probes: Int = 200): Set<Any?> =
+            (0 until probes).map {
+                val seen = CompletableFuture<Set<Any?>>()
+                dispatcher.dispatch(EmptyCoroutineContext, Runnable { seen.complete(TaskContext.asMap().values.toSet()) })
+                seen
+            }.flatMap { it.get(10, TimeUnit.SECONDS) }.toSet()
+
         /** What [probes] coroutines created with an empty context see on [dispatcher], at once. */
         fun probe(dispatcher: CoroutineDispatcher, probes: Int = 200): Set<Any?> {
             assertThat(TaskContext.asMap()).isEmpty()
@@ -82,17 +95,19 @@ class DispatcherThreadsKeepNothingTest : AgentTest() {
 
     @Test
     fun defaultAndIoWorkersCreatedInsideARequestGiveProbesNothing() {
-        val before = workers().size
-        assertThat(before + 6).`as`("workers so far leave room to grow").isLessThanOrEqualTo(IO_PARALLELISM)
-        inRequest("r-grower") { blockOnIoAtOnce(before + 6) }
-        val after = workers().size
-        assertThat(after).`as`("workers after the request started some").isGreaterThanOrEqualTo(before + 6)
+        val before = workers().toSet()
+        assertThat(before.size + 6).`as`("workers so far leave room to grow").isLessThanOrEqualTo(IO_PARALLELISM)
+        inRequest("r-grower") { blockOnIoAtOnce(before.size + 6) }
+        val after = workers()
+        assertThat(after - before).`as`("workers the request started").hasSizeGreaterThanOrEqualTo(6)
         val seenOnIo = ConcurrentHashMap.newKeySet<Any>()
         // As many probes at once as there are workers: each worker, the request's new ones too, runs one.
-        blockOnIoAtOnce(minOf(after, IO_PARALLELISM)) { seenOnIo.addAll(TaskContext.asMap().values) }
-        assertThat(seenOnIo).`as`("values seen by IO probes").isEmpty()
+        blockOnIoAtOnce(minOf(after.size, IO_PARALLELISM)) { seenOnIo.addAll(TaskContext.asMap().values) }
+        assertThat(seenOnIo).`as`("values seen by IO probes on every worker").isEmpty()
         assertThat(probe(Dispatchers.IO)).`as`("values seen by IO probes").isEmpty()
         assertThat(probe(Dispatchers.Default)).`as`("values seen by Default probes").isEmpty()
+        assertThat(runnableProbe(Dispatchers.Default)).`as`("values seen by plain Runnables on Default").isEmpty()
+        assertThat(runnableProbe(Dispatchers.IO)).`as`("values seen by plain Runnables on IO").isEmpty()
     }
 
     @Test
@@ -140,16 +155,11 @@ class DispatcherThreadsKeepNothingTest : AgentTest() {
         val payload = inRequest("r-timer") {
             val value = ByteArray(PAYLOAD_BYTES)
             TaskContext.set(OWN, value)
-            runBlocking {
-                withContext(Dispatchers.Unconfined) {
-                    delay(1)
-                    timerThread = Thread.currentThread()
-                }
-            }
+            // The first delay starts the thread; whichever thread then resumes the coroutine.
+            runBlocking { withContext(Dispatchers.Unconfined) { delay(1) } }
+            timerThread = threadsNamed(DEFAULT_EXECUTOR).single()
             WeakReference(value)
         }
-        // kotlinx's debug mode (on under -ea) appends the running coroutine's name.
-        assertThat(timerThread.name).startsWith(DEFAULT_EXECUTOR)
         // Pending delayed work, scheduled with an empty context, keeps that thread alive meanwhile.
         val keepAlive = GlobalScope.launch(Dispatchers.Unconfined) { delay(60_000) }
         try {
