@@ -32,8 +32,17 @@ final class PropagationWarnings {
         if (agentMissingDecided.get() || !agentMissingDecided.compareAndSet(false, true)) {
             return;
         }
-        if (!secondCopy && !"false".equalsIgnoreCase(System.getProperty(WARN_WITHOUT_AGENT))) {
+        if (!secondCopy && !"false".equalsIgnoreCase(warnWithoutAgent())) {
             System.err.println(AGENT_MISSING);
+        }
+    }
+
+    /** The property, or null where a security manager's policy does not let the caller read it. */
+    private static String warnWithoutAgent() {
+        try {
+            return System.getProperty(WARN_WITHOUT_AGENT);
+        } catch (SecurityException denied) {
+            return null;
         }
     }
 

@@ -122,6 +122,23 @@ public final class Snapshot {
     }
 
     /**
+     * Makes this snapshot's entries the calling thread's context and returns the entries it replaced,
+     * which {@code install()} puts back. For frameworks that switch contexts in two separate calls rather
+     * than around a block, such as a Micrometer {@code ThreadLocalAccessor}'s {@code setValue} and
+     * {@code restore}; elsewhere prefer {@link #run}, {@link #call} and {@code wrap}, which cannot forget
+     * to put the previous context back. One reference swap: values of registered thread-locals
+     * ({@link TaskContext#register}) that this snapshot carries are not written, and the thread's own
+     * are left as they are. Acts on the calling thread only.
+     *
+     * @return the calling thread's previous context; never {@code null}
+     */
+    public Snapshot install() {
+        Snapshot previous = Propagation.current();
+        Propagation.replace(this);
+        return previous;
+    }
+
+    /**
      * A {@code Runnable} that runs {@code task} inside this snapshot wherever and whenever it is run.
      *
      * @throws NullPointerException if {@code task} is null

@@ -28,7 +28,11 @@ final class AgentOptions {
         DEFAULTS.put("completablefuture", "on");
         DEFAULTS.put("scheduled", "on");
         DEFAULTS.put("timer", "on");
+        DEFAULTS.put("guava", "on");
+        DEFAULTS.put("channels", "on");
+        DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");
+        DEFAULTS.put("micrometer", "off");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -39,7 +43,7 @@ final class AgentOptions {
     static AgentOptions parse(String arguments) {
         AgentOptions options = new AgentOptions();
         for (String name : DEFAULTS.keySet()) {
-            String property = System.getProperty("taskctx." + name);
+            String property = Privileged.systemProperty("taskctx." + name);
             if (property != null) {
                 options.accept(name, property, "system property taskctx." + name);
             }

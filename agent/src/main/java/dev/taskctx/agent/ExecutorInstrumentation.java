@@ -28,7 +28,7 @@ final class ExecutorInstrumentation implements HandOffFamily {
     @Override
     public void register(WeavingPlan plan, AgentOptions options) {
         MethodHook execute = MethodHook.on("execute", "(Ljava/lang/Runnable;)V")
-                .enter(Hooks.executorExecute(Arg.parameter(0)), Result.REPLACE_FIRST_PARAMETER)
+                .enter(Hooks.executorExecute(Arg.parameter(0)), Result.REPLACE_PARAMETER)
                 .exitAlways(Hooks.handOffDone(Arg.NULL))
                 .build();
         plan.applicationExecutors.add(execute);

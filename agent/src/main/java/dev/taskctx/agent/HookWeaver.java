@@ -71,14 +71,23 @@ final class HookWeaver {
         return result;
     }
 
-    /** The first hook that applies to a method, or {@code null}. */
+    /**
+     * The hook that applies to a method, or {@code null}.
+     *
+     * @throws IllegalStateException when two hooks apply: the class is refused (and reported) rather
+     *         than woven with one of them silently dropped
+     */
     static MethodHook first(List<MethodHook> hooks, int access, String name, String descriptor) {
+        MethodHook found = null;
         for (MethodHook hook : hooks) {
             if (hook.accepts(access, name, descriptor)) {
-                return hook;
+                if (found != null) {
+                    throw new IllegalStateException("two hooks apply to " + name + descriptor);
+                }
+                found = hook;
             }
         }
-        return null;
+        return found;
     }
 
     private static final class HookClassVisitor extends ClassVisitor {
@@ -120,7 +129,7 @@ final class HookWeaver {
         }
     }
 
-    /** The added code of one method; see the class comment for its shape. */
+    /** The added code of one method; the entry code waits for the first instruction, after the method's own try/catch entries. */
     private static final class HookMethodVisitor extends MethodVisitor {
         private final MethodHook hook;
         private final String owner;
@@ -174,9 +183,15 @@ final class HookWeaver {
         private int stackOf(MethodHook.Call call) {
             int size = 0;
             for (MethodHook.Arg arg : call.args) {
-                size += arg.source == MethodHook.Source.PARAMETER ? parameters[arg.index].getSize() : 1;
+                size += arg.source == MethodHook.Source.PARAMETER && arg.getterOwner == null
+                        ? parameters[parameterIndex(arg)].getSize() : 1;
             }
             return size;
+        }
+
+        /** The index of the parameter {@code arg} reads; a negative index counts from the end. */
+        private int parameterIndex(MethodHook.Arg arg) {
+            return arg.index < 0 ? parameters.length + arg.index : arg.index;
         }
 
         /** The entry code, emitted once the method's own exception handlers have been visited. */
@@ -193,8 +208,12 @@ final class HookWeaver {
                 call(hook.enter, false);
                 Type returned = Type.getReturnType(hook.enter.descriptor);
                 switch (hook.enterResult) {
-                    case REPLACE_FIRST_PARAMETER:
-                        super.visitVarInsn(Opcodes.ASTORE, parameterSlots[0]);
+                    case REPLACE_PARAMETER:
+                        int replaced = parameterIndex(hook.enter.args.get(0));
+                        if (!returned.equals(parameters[replaced])) {
+                            super.visitTypeInsn(Opcodes.CHECKCAST, parameters[replaced].getInternalName());
+                        }
+                        super.visitVarInsn(Opcodes.ASTORE, parameterSlots[replaced]);
                         break;
                     case KEEP:
                         super.visitVarInsn(Opcodes.ASTORE, keptSlot);
@@ -218,7 +237,8 @@ final class HookWeaver {
                         super.visitVarInsn(Opcodes.ALOAD, 0);
                         break;
                     case PARAMETER:
-                        super.visitVarInsn(parameters[arg.index].getOpcode(Opcodes.ILOAD), parameterSlots[arg.index]);
+                        int index = parameterIndex(arg);
+                        super.visitVarInsn(parameters[index].getOpcode(Opcodes.ILOAD), parameterSlots[index]);
                         break;
                     case KEPT:
                         super.visitVarInsn(Opcodes.ALOAD, keptSlot);
@@ -239,14 +259,11 @@ final class HookWeaver {
                     default:
                         throw new IllegalStateException(arg.source.name());
                 }
+                if (arg.getterOwner != null) {
+                    super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, arg.getterOwner, arg.getterName, arg.getterDescriptor, false);
+                }
             }
             super.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, call.name, call.descriptor, false);
-        }
-
-        @Override
-        public void visitCode() {
-            super.visitCode();
-            // The entry code waits for the first instruction: the method's own try/catch entries come first.
         }
 
         @Override
@@ -409,7 +426,8 @@ final class HookWeaver {
                         bySlot[0] = owner;
                         break;
                     case PARAMETER:
-                        bySlot[parameterSlots[arg.index]] = frameType(parameters[arg.index]);
+                        int index = parameterIndex(arg);
+                        bySlot[parameterSlots[index]] = frameType(parameters[index]);
                         break;
                     case KEPT:
                         bySlot[keptSlot] = keptType;

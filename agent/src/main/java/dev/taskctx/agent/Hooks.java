@@ -10,6 +10,8 @@ final class Hooks {
     private static final String RUNNABLE = "Ljava/lang/Runnable;";
     private static final String SNAPSHOT = "Ldev/taskctx/Snapshot;";
     private static final String THROWABLE = "Ljava/lang/Throwable;";
+    private static final String CALLABLE = "Ljava/util/concurrent/Callable;";
+    private static final String COMPLETION_HANDLER = "Ljava/nio/channels/CompletionHandler;";
 
     private Hooks() {
     }
@@ -20,6 +22,30 @@ final class Hooks {
 
     static Call executorExecute(Arg task) {
         return new Call("executorExecute", "(" + RUNNABLE + ")" + RUNNABLE, task);
+    }
+
+    static Call scheduleCallable(Arg task) {
+        return new Call("scheduleCallable", "(" + CALLABLE + ")" + CALLABLE, task);
+    }
+
+    static Call listenerAdded(Arg listener) {
+        return new Call("listenerAdded", "(" + RUNNABLE + ")" + RUNNABLE, listener);
+    }
+
+    static Call channelOperation(Arg handler) {
+        return new Call("channelOperation", "(" + COMPLETION_HANDLER + ")" + COMPLETION_HANDLER, handler);
+    }
+
+    static Call coroutineCreated(Arg coroutineContext) {
+        return new Call("coroutineCreated", "(" + OBJECT + ")V", coroutineContext);
+    }
+
+    static Call coroutineResumes(Arg coroutineContext) {
+        return new Call("coroutineResumes", "(" + OBJECT + ")V", coroutineContext);
+    }
+
+    static Call coroutineSuspends(Arg coroutineContext) {
+        return new Call("coroutineSuspends", "(" + OBJECT + ")V", coroutineContext);
     }
 
     static Call forkJoinPush(Arg task) {
@@ -88,6 +114,10 @@ final class Hooks {
 
     static Call threadStarted() {
         return new Call("threadStarted", "(Ljava/lang/Thread;)V", Arg.THIS);
+    }
+
+    static Call micrometerRegistryChanged() {
+        return new Call("micrometerRegistryChanged", "(Ljava/lang/Class;" + OBJECT + ")V", Arg.OWN_CLASS, Arg.THIS);
     }
 
     static Call mdcInUse() {

@@ -18,16 +18,20 @@ public final class Installer extends AgentEntry {
         new Installer();
     }
 
-    private static final List<HandOffFamily> FAMILIES = List.of(
+    static final List<HandOffFamily> FAMILIES = List.of(
             new ThreadPoolExecutorInstrumentation(),
             new ExecutorInstrumentation(),
             new ForkJoinInstrumentation(),
             new CompletableFutureInstrumentation(),
             new ScheduledExecutorInstrumentation(),
             new TimerInstrumentation(),
+            new GuavaInstrumentation(),
+            new AsyncChannelInstrumentation(),
+            new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),
-            new MdcInstrumentation());
+            new MdcInstrumentation(),
+            new MicrometerInstrumentation());
 
     private Installer() {
     }

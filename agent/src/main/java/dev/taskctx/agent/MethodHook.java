@@ -30,15 +30,41 @@ final class MethodHook {
     /** One value passed to a hook. */
     static final class Arg {
         final Source source;
+        /** The parameter's index; negative counts from the end ({@code -1} is the last parameter). */
         final int index;
+        /** A getter called on the value before it is passed ({@link #invoking}), or null. */
+        final String getterOwner;
+        final String getterName;
+        final String getterDescriptor;
 
         private Arg(Source source, int index) {
+            this(source, index, null, null, null);
+        }
+
+        private Arg(Source source, int index, String getterOwner, String getterName, String getterDescriptor) {
             this.source = source;
             this.index = index;
+            this.getterOwner = getterOwner;
+            this.getterName = getterName;
+            this.getterDescriptor = getterDescriptor;
         }
 
         static Arg parameter(int index) {
             return new Arg(Source.PARAMETER, index);
+        }
+
+        /** The last parameter, whatever the method's arity. */
+        static Arg lastParameter() {
+            return new Arg(Source.PARAMETER, -1);
+        }
+
+        /**
+         * What the instance method {@code owner.name descriptor} returns for this value (one slot):
+         * lets a hook receive, say, a coroutine's context without the propagation core linking to
+         * the library that defines it.
+         */
+        Arg invoking(String owner, String name, String descriptor) {
+            return new Arg(source, index, owner, name, descriptor);
         }
 
         static final Arg THIS = new Arg(Source.THIS, -1);
@@ -52,8 +78,8 @@ final class MethodHook {
     enum Result {
         /** The hook returns nothing. */
         NONE,
-        /** The return value replaces parameter 0 (a task bound to its snapshot). */
-        REPLACE_FIRST_PARAMETER,
+        /** The return value replaces the parameter the entry call's first value is (a task bound to its snapshot). */
+        REPLACE_PARAMETER,
         /** The return value is kept for the exit hook ({@link Arg#KEPT}). */
         KEEP
     }

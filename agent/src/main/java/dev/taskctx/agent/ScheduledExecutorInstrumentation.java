@@ -1,6 +1,7 @@
 package dev.taskctx.agent;
 
 import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.agent.MethodHook.Result;
 
 /**
  * Scheduled executors. {@code ScheduledThreadPoolExecutor} bypasses {@code ThreadPoolExecutor.execute}:
@@ -27,10 +28,27 @@ final class ScheduledExecutorInstrumentation implements HandOffFamily {
                         .build(),
                 // Re-queueing may start a worker, from inside the task's run.
                 Hooks.poolInternals("reExecutePeriodic", "#1"));
+        // Every other ScheduledExecutorService (Netty's event loops, Tomcat's, the application's): the task
+        // is bound where it is scheduled, for every run, whatever the implementation does with it.
+        plan.applicationScheduledExecutors.add(scheduled("schedule", "(Ljava/lang/Runnable;JLjava/util/concurrent/TimeUnit;)",
+                Hooks.executorExecute(Arg.parameter(0))));
+        plan.applicationScheduledExecutors.add(scheduled("schedule", "(Ljava/util/concurrent/Callable;JLjava/util/concurrent/TimeUnit;)",
+                Hooks.scheduleCallable(Arg.parameter(0))));
+        for (String periodic : new String[] {"scheduleAtFixedRate", "scheduleWithFixedDelay"}) {
+            plan.applicationScheduledExecutors.add(scheduled(periodic, "(Ljava/lang/Runnable;JJLjava/util/concurrent/TimeUnit;)",
+                    Hooks.executorExecute(Arg.parameter(0))));
+        }
         // Parameters: delay, nextDelay (0 for a one-shot task), isImmediate, runnable, callable, pool.
         plan.add("java/util/concurrent/DelayScheduler$ScheduledForkJoinTask",
                 MethodHook.on("<init>", "#6").exitOnReturn(Hooks.scheduledForkJoinTaskCreated(Arg.parameter(1))).build());
         // The first schedule starts the pool's delay-scheduler thread.
         plan.add("java/util/concurrent/ForkJoinPool", Hooks.poolInternals("startDelayScheduler", null));
+    }
+
+    private static MethodHook scheduled(String method, String parameters, MethodHook.Call bind) {
+        return MethodHook.on(method, parameters)
+                .enter(bind, Result.REPLACE_PARAMETER)
+                .exitAlways(Hooks.handOffDone(Arg.NULL))
+                .build();
     }
 }

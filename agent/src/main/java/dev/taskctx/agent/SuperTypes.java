@@ -1,7 +1,5 @@
 package dev.taskctx.agent;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.Map;
 import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -24,10 +22,13 @@ final class SuperTypes {
     static final int INSTRUMENTED_POOL = 2;
     /** The type is or extends {@code java.lang.Thread}. */
     static final int THREAD = 4;
+    /** The type is or extends {@code java.util.concurrent.ScheduledExecutorService}. */
+    static final int SCHEDULED_EXECUTOR = 8;
 
     private static final Map<String, Integer> KNOWN = Map.of(
             "java/lang/Object", 0,
             "java/util/concurrent/Executor", EXECUTOR,
+            "java/util/concurrent/ScheduledExecutorService", EXECUTOR | SCHEDULED_EXECUTOR,
             "java/util/concurrent/ThreadPoolExecutor", EXECUTOR | INSTRUMENTED_POOL,
             "java/util/concurrent/ForkJoinPool", EXECUTOR | INSTRUMENTED_POOL,
             "java/lang/Thread", THREAD);
@@ -70,7 +71,7 @@ final class SuperTypes {
         if (cached != null) {
             return cached;
         }
-        ClassReader reader = new ClassReader(read(type, jdk ? ClassLoader.getPlatformClassLoader() : loader));
+        ClassReader reader = new ClassReader(Privileged.classFile(type, loader, jdk));
         int flags = of(reader.getSuperName(), reader.getInterfaces(), loader);
         cache.put(type, flags);
         return flags;
@@ -84,19 +85,6 @@ final class SuperTypes {
                 byLoader.put(loader, cache);
             }
             return cache;
-        }
-    }
-
-    private static byte[] read(String type, ClassLoader loader) {
-        String resource = type + ".class";
-        try (InputStream in = loader == null ? ClassLoader.getSystemResourceAsStream(resource)
-                : loader.getResourceAsStream(resource)) {
-            if (in == null) {
-                throw new UnreadableTypeException(type);
-            }
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new UnreadableTypeException(type);
         }
     }
 }

@@ -21,7 +21,7 @@ final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
     public void register(WeavingPlan plan, AgentOptions options) {
         plan.add("java/util/concurrent/ThreadPoolExecutor",
                 MethodHook.on("execute", "(Ljava/lang/Runnable;)V")
-                        .enter(Hooks.poolExecute(Arg.parameter(0)), Result.REPLACE_FIRST_PARAMETER)
+                        .enter(Hooks.poolExecute(Arg.parameter(0)), Result.REPLACE_PARAMETER)
                         .exitAlways(Hooks.handOffDone(Arg.parameter(0)))
                         .build(),
                 // reject() runs the handler on the submitting thread; CallerRunsPolicy runs the task there.

@@ -49,6 +49,13 @@ final class Weaver implements ClassFileTransformer {
                 System.err.println("taskctx: instrumented " + className.replace('/', '.'));
             }
             return woven;
+        } catch (SuperTypes.UnreadableTypeException missing) {
+            // A loader that serves this class file but not its super type's does not have the super type:
+            // an optional dependency's adapter (Netty's Log4J2Logger without Log4j), which will not load.
+            if (debug || loader == null || !Privileged.servesClassFile(loader, className)) {
+                report(className.replace('/', '.'), missing);
+            }
+            return null;
         } catch (Throwable error) {
             report(className.replace('/', '.'), error);
             return null;
@@ -73,7 +80,8 @@ final class Weaver implements ClassFileTransformer {
         if (className.startsWith(WeavingPlan.COMPLETION_PREFIX)) {
             return className.equals(SIGNALLER) ? null : plan.completions;
         }
-        if (isJdk(className) || (plan.applicationExecutors.isEmpty() && plan.applicationThreads.isEmpty())) {
+        if (isJdk(className) || (plan.applicationExecutors.isEmpty() && plan.applicationThreads.isEmpty()
+                && plan.applicationScheduledExecutors.isEmpty())) {
             return null;
         }
         ClassReader header = new ClassReader(classFile);
@@ -93,6 +101,9 @@ final class Weaver implements ClassFileTransformer {
                 && (access & Opcodes.ACC_SYNTHETIC) == 0
                 && !plan.excludedExecutors.contains(className.replace('/', '.'))) {
             hooks.addAll(plan.applicationExecutors);
+            if ((flags & SuperTypes.SCHEDULED_EXECUTOR) != 0) {
+                hooks.addAll(plan.applicationScheduledExecutors);
+            }
         }
         return hooks;
     }
@@ -102,6 +113,9 @@ final class Weaver implements ClassFileTransformer {
         int flags = 0;
         if (Executor.class.isAssignableFrom(type)) {
             flags |= SuperTypes.EXECUTOR;
+        }
+        if (java.util.concurrent.ScheduledExecutorService.class.isAssignableFrom(type)) {
+            flags |= SuperTypes.SCHEDULED_EXECUTOR;
         }
         if (Thread.class.isAssignableFrom(type)) {
             flags |= SuperTypes.THREAD;
@@ -137,7 +151,8 @@ final class Weaver implements ClassFileTransformer {
         if (!plan.applicationThreads.isEmpty() && (flags & SuperTypes.THREAD) != 0) {
             return true;
         }
-        return !plan.applicationExecutors.isEmpty() && !type.isSynthetic()
+        return !(plan.applicationExecutors.isEmpty() && plan.applicationScheduledExecutors.isEmpty())
+                && !type.isSynthetic()
                 && (flags & (SuperTypes.EXECUTOR | SuperTypes.INSTRUMENTED_POOL)) == SuperTypes.EXECUTOR
                 && !plan.excludedExecutors.contains(type.getName());
     }

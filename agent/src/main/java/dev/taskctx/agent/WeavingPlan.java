@@ -19,6 +19,8 @@ final class WeavingPlan {
     final Map<String, List<MethodHook>> byClass = new HashMap<>();
     final List<MethodHook> completions = new ArrayList<>();
     final List<MethodHook> applicationExecutors = new ArrayList<>();
+    /** For application classes that implement {@code ScheduledExecutorService} (and are not JDK pools). */
+    final List<MethodHook> applicationScheduledExecutors = new ArrayList<>();
     final List<MethodHook> applicationThreads = new ArrayList<>();
     /** Application executors left alone ({@code executors.exclude}), as binary names. */
     final Set<String> excludedExecutors = new HashSet<>();
@@ -38,6 +40,6 @@ final class WeavingPlan {
 
     boolean isEmpty() {
         return byClass.isEmpty() && completions.isEmpty() && applicationExecutors.isEmpty()
-                && applicationThreads.isEmpty();
+                && applicationScheduledExecutors.isEmpty() && applicationThreads.isEmpty();
     }
 }

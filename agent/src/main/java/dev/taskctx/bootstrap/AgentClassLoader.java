@@ -5,7 +5,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.MalformedURLException;
 import java.net.URL;
+import java.security.AllPermission;
 import java.security.CodeSource;
+import java.security.Permissions;
 import java.security.ProtectionDomain;
 import java.security.cert.Certificate;
 import java.util.jar.JarEntry;
@@ -33,7 +35,11 @@ final class AgentClassLoader extends ClassLoader {
         this.jar = jar;
         URL location = file.toURI().toURL();
         this.jarUrl = "jar:" + location + "!/";
-        this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), null, this, null);
+        // Static permissions, whatever a security manager's policy grants: the agent reads class files and
+        // its own properties on behalf of the JVM (in privileged blocks), not of the application.
+        Permissions all = new Permissions();
+        all.add(new AllPermission());
+        this.domain = new ProtectionDomain(new CodeSource(location, (Certificate[]) null), all);
     }
 
     @Override

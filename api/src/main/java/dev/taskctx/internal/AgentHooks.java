@@ -1,7 +1,9 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
+import java.nio.channels.CompletionHandler;
 import java.util.TimerTask;
+import java.util.concurrent.Callable;
 
 /**
  * The only methods the agent's woven code calls. Each delegates to {@link Propagation} and never
@@ -32,6 +34,60 @@ public final class AgentHooks {
             return Propagation.wrapForHandOff(task);
         } catch (Throwable ignored) {
             return task;
+        }
+    }
+
+    /** {@code schedule(Callable, long, TimeUnit)} of a {@code ScheduledExecutorService} begins: the task to schedule. */
+    public static Callable<?> scheduleCallable(Callable<?> task) {
+        try {
+            return Propagation.wrapScheduled(task);
+        } catch (Throwable ignored) {
+            return task;
+        }
+    }
+
+    /** A listener is added to a future (Guava's {@code AbstractFuture.addListener}): the listener to add. */
+    public static Runnable listenerAdded(Runnable listener) {
+        try {
+            return Propagation.wrapListener(listener);
+        } catch (Throwable ignored) {
+            return listener;
+        }
+    }
+
+    /** An asynchronous channel operation starts with {@code handler}: the handler to complete it with. */
+    public static CompletionHandler<?, ?> channelOperation(CompletionHandler<?, ?> handler) {
+        try {
+            return Propagation.wrapCompletionHandler(handler);
+        } catch (Throwable ignored) {
+            return handler;
+        }
+    }
+
+    /** A kotlinx {@code AbstractCoroutine} was constructed; its {@code CoroutineContext}. */
+    public static void coroutineCreated(Object coroutineContext) {
+        try {
+            Propagation.coroutineCreated(coroutineContext);
+        } catch (Throwable ignored) {
+            // the coroutine runs with whatever the resuming thread has
+        }
+    }
+
+    /** kotlinx's {@code updateThreadContext}, or a scope's undispatched start, begins. */
+    public static void coroutineResumes(Object coroutineContext) {
+        try {
+            Propagation.coroutineResumes(coroutineContext);
+        } catch (Throwable ignored) {
+            // the coroutine runs with the resuming thread's context
+        }
+    }
+
+    /** kotlinx's {@code restoreThreadContext} begins, or a scope's undispatched start returns. */
+    public static void coroutineSuspends(Object coroutineContext) {
+        try {
+            Propagation.coroutineSuspends(coroutineContext);
+        } catch (Throwable ignored) {
+            // the thread keeps the coroutine's context until its next task
         }
     }
 
@@ -194,6 +250,15 @@ public final class AgentHooks {
             Propagation.mdcInUse(mdc);
         } catch (Throwable ignored) {
             // MDC values do not travel
+        }
+    }
+
+    /** An accessor was registered with or removed from a Micrometer {@code ContextRegistry}. */
+    public static void micrometerRegistryChanged(Class<?> registryClass, Object registry) {
+        try {
+            Propagation.micrometerRegistryChanged(registryClass, registry);
+        } catch (Throwable ignored) {
+            // Micrometer's thread-locals keep their previous carrying
         }
     }
 

@@ -14,6 +14,10 @@ import java.util.Set;
  * <p>An accessor that throws is reported once and its value is treated as absent: a hand-off, a
  * thread constructor or a worker loop never fails because of it. While an accessor runs, hand-offs it
  * makes itself carry no thread-local values, so an accessor that logs or submits work cannot recurse.
+ *
+ * <p>A {@link ScopedAccessor} (Micrometer's accessors, through {@link MicrometerBridge}) is not put back by
+ * writing its previous value again: its install returns a scope that {@code install} keeps in the snapshot
+ * it returns, where the matching {@code restore} finds it.
  */
 final class CarriedThreadLocals {
 
@@ -25,7 +29,7 @@ final class CarriedThreadLocals {
     /** Copy-on-write, so that a hand-off reads the registry once and never locks. */
     private static volatile ThreadLocalAccessor<?>[] registered = NONE;
 
-    private static final Set<ThreadLocalAccessor<?>> REPORTED = Collections.newSetFromMap(new IdentityHashMap<>());
+    private static final Set<Object> REPORTED = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private CarriedThreadLocals() {
     }
@@ -85,22 +89,84 @@ final class CarriedThreadLocals {
         return values == null ? entries : snapshots.carrying(entries, accessors, values);
     }
 
-    /** Gives every registered accessor the value {@code snapshot} carries for it, or clears it. */
-    static void write(ThreadState state, Snapshot snapshot, ThreadLocalAccessor<?>[] accessors) {
+    /**
+     * Gives every registered accessor the value {@code snapshot} carries for it, or clears it, and returns
+     * what {@link #restore} takes to undo this: {@code previous}, or, where a {@link ScopedAccessor} changed
+     * something, a copy of it that holds that accessor's scope in place of its value.
+     *
+     * @param previous what the thread had, as captured just before; {@code null} for a thread's first
+     *                 install, which nothing restores
+     */
+    static Snapshot install(ThreadState state, Snapshot snapshot, Snapshot previous,
+                            ThreadLocalAccessor<?>[] accessors) {
         if (state.inAccessor) {
-            return;
+            return previous;
         }
         ThreadLocalAccessor<?>[] carriedBy = snapshots.carriedBy(snapshot);
         Object[] carried = snapshots.carried(snapshot);
+        Object[] scopes = null;
         state.inAccessor = true;
         try {
             for (int i = 0; i < accessors.length; i++) {
                 Object value = carriedBy == null ? null : valueFor(accessors, i, carriedBy, carried);
-                write(accessors[i], value);
+                if (accessors[i] instanceof ScopedAccessor) {
+                    Object scope = install((ScopedAccessor) accessors[i], value, previous, accessors, i);
+                    if (scope != null) {
+                        if (scopes == null) {
+                            scopes = previousValues(previous, accessors);
+                        }
+                        scopes[i] = scope;
+                    }
+                } else {
+                    write(accessors[i], value);
+                }
             }
         } finally {
             state.inAccessor = false;
         }
+        return scopes == null ? previous : snapshots.carrying(snapshots.entries(previous), accessors, scopes);
+    }
+
+    /**
+     * Puts back what {@link #install} replaced: plain accessors get the value {@code previous} carries, or are
+     * cleared; a {@link ScopedAccessor} undoes its own install, and does nothing for a snapshot no install
+     * returned (a rejection handler's submitter gets its context back, but nothing was installed over it).
+     */
+    static void restore(ThreadState state, Snapshot previous, ThreadLocalAccessor<?>[] accessors) {
+        if (state.inAccessor) {
+            return;
+        }
+        ThreadLocalAccessor<?>[] carriedBy = snapshots.carriedBy(previous);
+        Object[] carried = snapshots.carried(previous);
+        state.inAccessor = true;
+        try {
+            // Backwards, as scopes close in the reverse order of their opening.
+            for (int i = accessors.length - 1; i >= 0; i--) {
+                Object value = carriedBy == null ? null : valueFor(accessors, i, carriedBy, carried);
+                if (accessors[i] instanceof ScopedAccessor) {
+                    if (value != null) {
+                        restore((ScopedAccessor) accessors[i], value);
+                    }
+                } else {
+                    write(accessors[i], value);
+                }
+            }
+        } finally {
+            state.inAccessor = false;
+        }
+    }
+
+    /** {@code previous}'s carried values in {@code accessors}' order, in a new array. */
+    private static Object[] previousValues(Snapshot previous, ThreadLocalAccessor<?>[] accessors) {
+        Object[] values = new Object[accessors.length];
+        ThreadLocalAccessor<?>[] carriedBy = previous == null ? null : snapshots.carriedBy(previous);
+        if (carriedBy != null) {
+            Object[] carried = snapshots.carried(previous);
+            for (int i = 0; i < accessors.length; i++) {
+                values[i] = valueFor(accessors, i, carriedBy, carried);
+            }
+        }
+        return values;
     }
 
     /** Whether {@code snapshot} carries thread-local values. */
@@ -127,6 +193,29 @@ final class CarriedThreadLocals {
         return null;
     }
 
+    private static Object install(ScopedAccessor accessor, Object value, Snapshot previous,
+                                  ThreadLocalAccessor<?>[] accessors, int index) {
+        Object previousValue = null;
+        ThreadLocalAccessor<?>[] carriedBy = previous == null ? null : snapshots.carriedBy(previous);
+        if (carriedBy != null) {
+            previousValue = valueFor(accessors, index, carriedBy, snapshots.carried(previous));
+        }
+        try {
+            return accessor.install(value, previous != null, previousValue);
+        } catch (Throwable t) {
+            report(accessor, "install", t);
+            return null;
+        }
+    }
+
+    private static void restore(ScopedAccessor accessor, Object scope) {
+        try {
+            accessor.restore(scope);
+        } catch (Throwable t) {
+            report(accessor, "restore", t);
+        }
+    }
+
     private static Object read(ThreadLocalAccessor<?> accessor) {
         try {
             return accessor.read();
@@ -149,7 +238,7 @@ final class CarriedThreadLocals {
         }
     }
 
-    private static void report(ThreadLocalAccessor<?> accessor, String call, Throwable failure) {
+    private static void report(Object accessor, String call, Throwable failure) {
         synchronized (REPORTED) {
             if (!REPORTED.add(accessor)) {
                 return;

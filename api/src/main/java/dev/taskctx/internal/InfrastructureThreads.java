@@ -16,6 +16,17 @@ final class InfrastructureThreads {
     private static final String[] WORKER_LOOPS = {
         "java.util.concurrent.ThreadPoolExecutor$Worker",
     };
+    /**
+     * Libraries' worker threads and worker loops that can be created outside a hand-off (lazily, from
+     * whatever code first needs them, or eagerly when a pool starts): they run many tasks and start
+     * empty, as if listed in {@code threads.exclude}.
+     */
+    private static final String[] LIBRARY_WORKERS = {
+        "kotlinx.coroutines.scheduling.CoroutineScheduler$Worker",
+        "kotlinx.coroutines.DefaultExecutor",
+        "org.eclipse.jetty.util.thread.QueuedThreadPool$Runner",
+        "org.apache.tomcat.util.threads.TaskThread",
+    };
     /** Hidden classes of lambdas are named {@code Host$$Lambda...}; a lambda counts as its host. */
     private static final String LAMBDA = "$$Lambda";
 
@@ -40,7 +51,12 @@ final class InfrastructureThreads {
         workerLoops = Arrays.copyOf(loops, found);
         virtualThread = bootstrapClass("java.lang.BaseVirtualThread");
         platformLoader = ClassLoader.getPlatformClassLoader();
-        excluded = excludedClassNames.toArray(new String[0]);
+        String[] names = Arrays.copyOf(LIBRARY_WORKERS, LIBRARY_WORKERS.length + excludedClassNames.size());
+        int next = LIBRARY_WORKERS.length;
+        for (String name : excludedClassNames) {
+            names[next++] = name;
+        }
+        excluded = names;
     }
 
     private static Class<?> bootstrapClass(String name) {
@@ -56,7 +72,8 @@ final class InfrastructureThreads {
      * must start empty: its class derives from a JDK Thread subclass other than the virtual threads
      * (ForkJoin workers and carriers, TimerThread, InnocuousThread, ...), its target is a pool's
      * worker loop or a class of the JDK's internal packages, or the thread's class or the target's
-     * class is excluded by the {@code threads.exclude} option.
+     * class is a known library worker ({@link #LIBRARY_WORKERS}) or excluded by the
+     * {@code threads.exclude} option.
      */
     static boolean startsEmpty(Thread thread, Runnable target) {
         Class<?> threadClass = thread.getClass();

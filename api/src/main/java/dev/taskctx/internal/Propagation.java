@@ -2,9 +2,11 @@ package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
 import dev.taskctx.ThreadLocalAccessor;
-import java.util.TimerTask;
-import java.util.concurrent.RunnableScheduledFuture;
+import java.nio.channels.CompletionHandler;
 import java.util.Set;
+import java.util.TimerTask;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RunnableScheduledFuture;
 
 /**
  * The propagation core: capture, install and restore, and the hooks the agent's advice calls from
@@ -72,6 +74,20 @@ public final class Propagation {
         }
     }
 
+    /** {@link #runTask(Snapshot, Runnable)} for a {@code Callable}. */
+    public static <V> V callTask(Snapshot snapshot, Callable<V> task) throws Exception {
+        ThreadState state = ThreadState.current();
+        int handoffDepth = state.handoffDepth;
+        Snapshot previous = install(state, snapshot);
+        state.handoffDepth = 0;
+        try {
+            return task.call();
+        } finally {
+            restore(state, previous);
+            state.handoffDepth = handoffDepth;
+        }
+    }
+
     // Every hand-off reads the context through capture(state) and every task installs and restores it
     // through install/restore(state, ...): the registered thread-locals are handled there and only there.
 
@@ -84,20 +100,22 @@ public final class Propagation {
 
     static Snapshot install(ThreadState state, Snapshot snapshot) {
         Snapshot previous = capture(state);
-        write(state, snapshot);
-        return previous;
+        return write(state, snapshot, previous);
     }
 
     static void restore(ThreadState state, Snapshot previous) {
-        write(state, previous);
-    }
-
-    private static void write(ThreadState state, Snapshot snapshot) {
-        state.context = snapshot;
+        state.context = previous;
         ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
         if (accessors.length != 0) {
-            CarriedThreadLocals.write(state, snapshot, accessors);
+            CarriedThreadLocals.restore(state, previous, accessors);
         }
+    }
+
+    /** Installs {@code snapshot} over {@code previous} (null: nothing to put back); returns what {@link #restore} takes. */
+    private static Snapshot write(ThreadState state, Snapshot snapshot, Snapshot previous) {
+        state.context = snapshot;
+        ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
+        return accessors.length == 0 ? previous : CarriedThreadLocals.install(state, snapshot, previous, accessors);
     }
 
     /** Whether a hand-off has nothing to carry: no entries and no thread-local values beside them. */
@@ -120,6 +138,11 @@ public final class Propagation {
     /** The application used {@code org.slf4j.MDC} class {@code mdc} (agent option {@code mdc}): carry its values. */
     public static void mdcInUse(Class<?> mdc) {
         MdcBridge.inUse(mdc);
+    }
+
+    /** Micrometer's {@code ContextRegistry} {@code registry} (agent option {@code micrometer}) gained or lost an accessor. */
+    public static void micrometerRegistryChanged(Class<?> registryClass, Object registry) {
+        MicrometerBridge.registryChanged(registryClass, registry);
     }
 
     // ---- agent state --------------------------------------------------------------------------
@@ -158,7 +181,11 @@ public final class Propagation {
      */
     public static void handOff(Object task, boolean keepAfterRun) {
         ThreadState state = ThreadState.current();
-        state.handoffDepth++;
+        if (state.handoffDepth++ > 0) {
+            // Nested in another hand-off (JDK 17's externalPush pushes; an executor delegating to a
+            // pool): the outer one bound the caller's task.
+            return;
+        }
         Snapshot snapshot = capture(state);
         if (!carriesNothing(snapshot) && task != null && !(task instanceof SnapshotRunnable)) {
             TASKS.put(task, snapshot, keepAfterRun);
@@ -176,7 +203,13 @@ public final class Propagation {
      */
     public static Runnable handOffToPool(Runnable task) {
         ThreadState state = ThreadState.current();
-        state.handoffDepth++;
+        if (state.handoffDepth++ > 0) {
+            // A nested hand-off: the executor's own machinery. The caller's task carries its own snapshot.
+            if (task != null) {
+                TASKS.remove(task);
+            }
+            return task;
+        }
         Snapshot snapshot = capture(state);
         if (task == null || task instanceof SnapshotRunnable) {
             return task;
@@ -241,19 +274,59 @@ public final class Propagation {
     }
 
     /**
-     * A task is being handed to an executor that may keep it anywhere (the application's own
-     * executors): returns the task bound to the current snapshot, or the task itself when the
-     * context is empty or it is bound already. Marks the thread as inside a hand-off until
-     * {@link #handOffDone}.
+     * A task is being handed to an executor that may keep it anywhere and run it on any thread (the
+     * application's and libraries' own executors): returns the task bound to the current snapshot,
+     * an empty one included, because only the wrapper can scope what the task sets to the task (the
+     * executor's worker keeps nothing of it afterwards). A task already bound is returned as it is,
+     * and so is a task handed off while the thread is inside another hand-off: that is the outer
+     * executor's own machinery (starting its loop thread, a drainer), and the caller's task, wrapped
+     * by the outer hand-off, carries the caller's snapshot. Marks the thread as inside a hand-off
+     * until {@link #handOffDone}.
      */
     public static Runnable wrapForHandOff(Runnable task) {
         ThreadState state = ThreadState.current();
-        state.handoffDepth++;
-        Snapshot snapshot = capture(state);
-        if (carriesNothing(snapshot) || task == null || task instanceof SnapshotRunnable) {
+        if (state.handoffDepth++ > 0 || task == null || task instanceof SnapshotRunnable) {
             return task;
         }
-        return new SnapshotRunnable(snapshot, task);
+        return new SnapshotRunnable(capture(state), task);
+    }
+
+    /**
+     * A task given to {@code schedule}, {@code scheduleAtFixedRate} or {@code scheduleWithFixedDelay}
+     * of a {@code ScheduledExecutorService} that the agent does not instrument at its queue: bound to
+     * the current snapshot for every run, whatever path the implementation takes to run it later
+     * (Netty re-queues a scheduled task from its loop). As {@link #wrapForHandOff}, also for nesting.
+     */
+    public static Callable<?> wrapScheduled(Callable<?> task) {
+        ThreadState state = ThreadState.current();
+        if (state.handoffDepth++ > 0 || task == null || task instanceof SnapshotCallable) {
+            return task;
+        }
+        return new SnapshotCallable<>(capture(state), task);
+    }
+
+    /**
+     * A listener is registered on a future that runs it when it completes, on the completing thread or
+     * through an executor (Guava's {@code ListenableFuture}): it runs with the registering code's
+     * snapshot, an empty one included, never with the completing thread's. Not a hand-off in itself:
+     * the executor that later runs the listener finds it bound.
+     */
+    public static Runnable wrapListener(Runnable listener) {
+        if (listener == null || listener instanceof SnapshotRunnable) {
+            return listener;
+        }
+        return new SnapshotRunnable(capture(), listener);
+    }
+
+    /**
+     * An asynchronous channel operation starts with {@code handler} (NIO.2): the handler runs with the
+     * snapshot of the code that started the operation, on whichever group thread completes it.
+     */
+    public static CompletionHandler<?, ?> wrapCompletionHandler(CompletionHandler<?, ?> handler) {
+        if (handler == null || handler instanceof SnapshotCompletionHandler) {
+            return handler;
+        }
+        return new SnapshotCompletionHandler<>(capture(), handler);
     }
 
     /**
@@ -307,7 +380,7 @@ public final class Propagation {
         ThreadState state = ThreadState.current();
         Snapshot context = state.context;
         if (CarriedThreadLocals.carriesValues(context)) {
-            write(state, context);
+            write(state, context, null);
             // A run() that calls super.run() comes here twice: the second time finds nothing to write.
             state.context = CarriedThreadLocals.entries(context);
         }
@@ -388,8 +461,7 @@ public final class Propagation {
         if (carrier != null && carrier.isInstance(Thread.currentThread())) {
             return previous;
         }
-        write(state, bound == null ? Snapshot.empty() : bound);
-        return previous;
+        return write(state, bound == null ? Snapshot.empty() : bound, previous);
     }
 
     /**
@@ -442,6 +514,53 @@ public final class Propagation {
     /** {@code TimerThread.mainLoop} runs a task: like {@link #runTask(Runnable)}. */
     public static void runTimerTask(TimerTask task) {
         runTask(task);
+    }
+
+    // ---- coroutines -----------------------------------------------------------------------------
+
+    /**
+     * A kotlinx coroutine was created ({@code AbstractCoroutine}'s constructor, on the creating
+     * thread): its own context starts as a copy of the creator's, bound to the coroutine's
+     * {@code CoroutineContext}, which every continuation of that coroutine reports. Bound also when
+     * empty, so that what the coroutine sets can be kept across its suspensions.
+     */
+    public static void coroutineCreated(Object coroutineContext) {
+        if (coroutineContext != null) {
+            TASKS.put(coroutineContext, capture(), true);
+        }
+    }
+
+    /**
+     * Code of the coroutine with {@code coroutineContext} starts or resumes on this thread
+     * (kotlinx's {@code updateThreadContext}, also the undispatched start of a scope's body):
+     * installs the coroutine's own context, or the empty one for a context no coroutine was created
+     * with; the resuming thread lends it nothing. Ends with {@link #coroutineSuspends}.
+     */
+    public static void coroutineResumes(Object coroutineContext) {
+        ThreadState state = ThreadState.current();
+        Snapshot own = TASKS.peek(coroutineContext);
+        Snapshot previous = capture(state);
+        state.pushCoroutine(coroutineContext, write(state, own == null ? Snapshot.empty() : own, previous));
+    }
+
+    /**
+     * The code that {@link #coroutineResumes} began stops (the coroutine suspends, completes, or the
+     * scope's body returns): what the coroutine set is kept as its own, and the thread's previous
+     * context is back.
+     */
+    public static void coroutineSuspends(Object coroutineContext) {
+        ThreadState state = ThreadState.current();
+        Snapshot previous = state.popCoroutine(coroutineContext);
+        if (previous == null) {
+            return;
+        }
+        Snapshot own = capture(state);
+        Snapshot kept = TASKS.peek(coroutineContext);
+        // Only a coroutine created as one has a binding: a context shared by raw continuations must not get one.
+        if (kept != null && kept != own) {
+            TASKS.put(coroutineContext, own, true);
+        }
+        restore(state, previous);
     }
 
     private static Class<?> carrierThreadClass() {

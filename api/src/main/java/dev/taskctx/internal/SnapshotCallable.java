@@ -16,7 +16,7 @@ public final class SnapshotCallable<V> implements Callable<V> {
 
     @Override
     public V call() throws Exception {
-        return snapshot.call(task);
+        return Propagation.callTask(snapshot, task);
     }
 
     @Override

@@ -1,0 +1,41 @@
+package dev.taskctx.agent;
+
+import dev.taskctx.internal.Propagation;
+
+/** The class {@link HookWeaverTest} weaves: one method per kind of hook. */
+public class WeavingSubject {
+
+    public Runnable executed;
+    private final Object key = new Object();
+
+    /** Woven with an entry hook that replaces the task. */
+    public void execute(Runnable task) {
+        executed = task;
+    }
+
+    /**
+     * Woven with entry and exit hooks that mark a hand-off in progress: inside it, a hand-off is nested
+     * and leaves the task as it is.
+     */
+    public Runnable insideHandOff(Runnable task, boolean fail) {
+        Runnable seen = Propagation.wrapForHandOff(task);
+        Propagation.handOffDone(null, null);
+        if (fail) {
+            throw new IllegalStateException("failed inside");
+        }
+        return seen;
+    }
+
+    /** Woven with a redirect of {@code Runnable.run()}. */
+    public void runs(Runnable task) {
+        task.run();
+    }
+
+    /** Woven with an entry hook that receives {@link #key()} through a getter. */
+    public void register() {
+    }
+
+    public Object key() {
+        return key;
+    }
+}
