@@ -65,6 +65,27 @@ class CoroutineIsolationTest : AgentTest() {
     }
 
     @Test
+    fun ownSetSurvivesYieldWhenAnotherWorkerPicksTheCoroutineUpAtOnce() {
+        // yield re-dispatches before the suspending run has returned: on a busy IO, another worker
+        // may resume the coroutine while the first is still leaving it.
+        val mismatches = AtomicInteger()
+        runBlocking(Dispatchers.Default) {
+            coroutineScope {
+                repeat(300) { n ->
+                    launch(Dispatchers.IO) {
+                        TaskContext.set(OWN, "own-$n")
+                        repeat(4) {
+                            yield()
+                            if (own() != "own-$n") mismatches.incrementAndGet()
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(mismatches.get()).`as`("resumptions after yield that lost the coroutine's own value").isZero()
+    }
+
+    @Test
     fun parentDoesNotSeeChildsSetAfterJoin() {
         val seen = runBlocking {
             TaskContext.set(OWN, "parent")

@@ -3,7 +3,6 @@
 package dev.taskctx.kotlin
 
 import dev.taskctx.TaskContext
-import java.lang.ref.WeakReference
 import java.util.concurrent.CompletableFuture
 import java.util.concurrent.ConcurrentHashMap
 import java.util.concurrent.CountDownLatch
@@ -12,11 +11,13 @@ import java.util.concurrent.TimeUnit
 import kotlin.coroutines.EmptyCoroutineContext
 import kotlinx.coroutines.CoroutineDispatcher
 import kotlinx.coroutines.CoroutineScope
+import kotlinx.coroutines.Delay
 import kotlinx.coroutines.DelicateCoroutinesApi
 import kotlinx.coroutines.ExecutorCoroutineDispatcher
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.ExperimentalCoroutinesApi
 import kotlinx.coroutines.GlobalScope
+import kotlinx.coroutines.InternalCoroutinesApi
 import kotlinx.coroutines.async
 import kotlinx.coroutines.asCoroutineDispatcher
 import kotlinx.coroutines.awaitAll
@@ -42,13 +43,28 @@ import org.junit.jupiter.api.Test
 class DispatcherThreadsKeepNothingTest : AgentTest() {
 
     private companion object {
-        const val PAYLOAD_BYTES = 1 shl 20
         const val DEFAULT_EXECUTOR = "kotlinx.coroutines.DefaultExecutor"
 
         fun threadsNamed(prefix: String): List<Thread> =
             Thread.getAllStackTraces().keys.filter { it.name.startsWith(prefix) && it.isAlive }
 
         fun workers() = threadsNamed("DefaultDispatcher-worker-")
+
+        /**
+         * The context of the DefaultExecutor thread itself, outside any coroutine: a timeout callback
+         * runs there directly. DefaultExecutor is internal to kotlinx, hence the reflection.
+         */
+        @OptIn(InternalCoroutinesApi::class)
+        fun seenOnDefaultExecutor(): Set<Any?> {
+            val timer = Class.forName("kotlinx.coroutines.DefaultExecutor").getField("INSTANCE").get(null) as Delay
+            val seen = CompletableFuture<Pair<String, Set<Any?>>>()
+            timer.invokeOnTimeout(1, Runnable {
+                seen.complete(Thread.currentThread().name to TaskContext.asMap().values.toSet())
+            }, EmptyCoroutineContext)
+            val (thread, values) = seen.get(10, TimeUnit.SECONDS)
+            assertThat(thread).startsWith(DEFAULT_EXECUTOR)
+            return values
+        }
 
         /** Dispatchers.IO runs at most 64 coroutines at once. */
         const val IO_PARALLELISM = 64
@@ -116,9 +132,7 @@ class DispatcherThreadsKeepNothingTest : AgentTest() {
         val poolDispatcher = pool.asCoroutineDispatcher()
         var single: ExecutorCoroutineDispatcher? = null
         try {
-            val payload = inRequest("r-payload") {
-                val value = ByteArray(PAYLOAD_BYTES)
-                TaskContext.set(OWN, value)
+            val payload = requestHoldingPayload("r-payload") {
                 // Dispatchers created inside the request live on after it.
                 single = newSingleThreadContext("created-in-request")
                 val channel = Channel<Int>(Channel.RENDEZVOUS)
@@ -131,7 +145,6 @@ class DispatcherThreadsKeepNothingTest : AgentTest() {
                     launch(single) { withContext(Dispatchers.IO) { delay(1) } }
                 }
                 blockOnIoAtOnce(minOf(workers().size + 2, IO_PARALLELISM))
-                WeakReference(value)
             }
             assertCollected(payload, "the request's 1 MB value")
             assertThat(probe(single!!)).isEmpty()
@@ -152,19 +165,17 @@ class DispatcherThreadsKeepNothingTest : AgentTest() {
         }
         assertThat(threadsNamed(DEFAULT_EXECUTOR)).`as`("an idle DefaultExecutor has ended").isEmpty()
         lateinit var timerThread: Thread
-        val payload = inRequest("r-timer") {
-            val value = ByteArray(PAYLOAD_BYTES)
-            TaskContext.set(OWN, value)
+        val payload = requestHoldingPayload("r-timer") {
             // The first delay starts the thread; whichever thread then resumes the coroutine.
             runBlocking { withContext(Dispatchers.Unconfined) { delay(1) } }
             timerThread = threadsNamed(DEFAULT_EXECUTOR).single()
-            WeakReference(value)
         }
         // Pending delayed work, scheduled with an empty context, keeps that thread alive meanwhile.
         val keepAlive = GlobalScope.launch(Dispatchers.Unconfined) { delay(60_000) }
         try {
             assertCollected(payload, "the value of the request that started DefaultExecutor")
             assertThat(timerThread.isAlive).`as`("DefaultExecutor lived on").isTrue()
+            assertThat(seenOnDefaultExecutor()).`as`("what the timer thread itself holds").isEmpty()
         } finally {
             keepAlive.cancel()
         }

@@ -28,6 +28,20 @@ inline fun <T> inRequest(id: String, block: () -> T): T {
     }
 }
 
+/**
+ * Runs [body] on the calling thread in request [id], whose context also holds a 1 MB value under
+ * [OWN], and returns a weak reference to that value. Not inline: an inline function's locals would
+ * stay in the caller's frame, and an interpreted frame keeps even a dead local reachable.
+ */
+fun requestHoldingPayload(id: String, body: () -> Unit): WeakReference<ByteArray> {
+    val payload = ByteArray(1 shl 20)
+    inRequest(id) {
+        TaskContext.set(OWN, payload)
+        body()
+    }
+    return WeakReference(payload)
+}
+
 /** Every test with the agent starts and ends on a thread whose context is empty. */
 abstract class AgentTest {
     @BeforeEach

@@ -65,7 +65,7 @@ class TaskContextElementWithoutAgentTest {
         val seen = runBlocking(Dispatchers.Default + TaskContextElement()) {
             TaskContext.set(OWN, "set-inside")
             withContext(TaskContextElement()) {
-                delay(1)
+                yield()
                 own()
             }
         }
@@ -76,7 +76,9 @@ class TaskContextElementWithoutAgentTest {
     fun valueSetInsideIsGoneAfterTheNextSuspension() {
         val seen = runBlocking(Dispatchers.Default + TaskContextElement()) {
             TaskContext.set(OWN, "set-inside")
-            delay(1)
+            // yield always suspends on Default; a delay that has elapsed before the coroutine
+            // suspends does not suspend it at all.
+            yield()
             own()
         }
         assertThat(seen).isNull()
