@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.taskctx.TaskContext;
 import dev.taskctx.agent.MethodHook.Arg;
 import dev.taskctx.agent.MethodHook.Result;
+import dev.taskctx.internal.AgentHooks;
 import dev.taskctx.internal.Propagation;
 import dev.taskctx.internal.SnapshotRunnable;
 import java.io.IOException;
@@ -83,11 +84,11 @@ class HookWeaverTest {
         subject.getClass().getMethod("register").invoke(subject);
         TaskContext.clear();
         Object key = subject.getClass().getMethod("key").invoke(subject);
-        Propagation.coroutineResumes(key);
+        AgentHooks.coroutineResumes(key);
         try {
             assertThat(TaskContext.get("k")).isEqualTo("at registration");
         } finally {
-            Propagation.coroutineSuspends(key);
+            AgentHooks.coroutineSuspends(key);
         }
         assertThat(TaskContext.get("k")).isNull();
     }

@@ -67,7 +67,7 @@ public final class AgentHooks {
     /** A kotlinx {@code AbstractCoroutine} was constructed; its {@code CoroutineContext}. */
     public static void coroutineCreated(Object coroutineContext) {
         try {
-            Propagation.coroutineCreated(coroutineContext);
+            Coroutines.created(coroutineContext);
         } catch (Throwable ignored) {
             // the coroutine runs with whatever the resuming thread has
         }
@@ -76,7 +76,7 @@ public final class AgentHooks {
     /** kotlinx's {@code updateThreadContext}, or a scope's undispatched start, begins. */
     public static void coroutineResumes(Object coroutineContext) {
         try {
-            Propagation.coroutineResumes(coroutineContext);
+            Coroutines.resumes(coroutineContext);
         } catch (Throwable ignored) {
             // the coroutine runs with the resuming thread's context
         }
@@ -85,7 +85,7 @@ public final class AgentHooks {
     /** kotlinx's {@code restoreThreadContext} begins, or a scope's undispatched start returns. */
     public static void coroutineSuspends(Object coroutineContext) {
         try {
-            Propagation.coroutineSuspends(coroutineContext);
+            Coroutines.suspends(coroutineContext);
         } catch (Throwable ignored) {
             // the thread keeps the coroutine's context until its next task
         }

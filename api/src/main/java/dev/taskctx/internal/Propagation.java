@@ -16,7 +16,8 @@ import java.util.concurrent.RunnableScheduledFuture;
  */
 public final class Propagation {
 
-    private static final TaskTable TASKS = new TaskTable();
+    /** Snapshots bound beside tasks, completions and coroutines; package-private for the other hook classes. */
+    static final TaskTable TASKS = new TaskTable();
 
     private static volatile boolean agentActive;
     private static volatile boolean threadPropagation = true;
@@ -56,7 +57,12 @@ public final class Propagation {
 
     /** Replaces the current thread's entries ({@code TaskContext.set}); carried thread-locals are left as they are. */
     public static void replace(Snapshot entries) {
-        ThreadState.current().context = entries;
+        ThreadState state = ThreadState.current();
+        Snapshot replaced = state.context;
+        state.context = entries;
+        if (state.coroutines != null) {
+            Coroutines.entriesReplaced(state, replaced);
+        }
     }
 
     /** Runs {@code task} inside {@code snapshot} as a task of its own: threads it creates are not pool threads. */
@@ -112,7 +118,7 @@ public final class Propagation {
     }
 
     /** Installs {@code snapshot} over {@code previous} (null: nothing to put back); returns what {@link #restore} takes. */
-    private static Snapshot write(ThreadState state, Snapshot snapshot, Snapshot previous) {
+    static Snapshot write(ThreadState state, Snapshot snapshot, Snapshot previous) {
         state.context = snapshot;
         ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
         return accessors.length == 0 ? previous : CarriedThreadLocals.install(state, snapshot, previous, accessors);
@@ -514,53 +520,6 @@ public final class Propagation {
     /** {@code TimerThread.mainLoop} runs a task: like {@link #runTask(Runnable)}. */
     public static void runTimerTask(TimerTask task) {
         runTask(task);
-    }
-
-    // ---- coroutines -----------------------------------------------------------------------------
-
-    /**
-     * A kotlinx coroutine was created ({@code AbstractCoroutine}'s constructor, on the creating
-     * thread): its own context starts as a copy of the creator's, bound to the coroutine's
-     * {@code CoroutineContext}, which every continuation of that coroutine reports. Bound also when
-     * empty, so that what the coroutine sets can be kept across its suspensions.
-     */
-    public static void coroutineCreated(Object coroutineContext) {
-        if (coroutineContext != null) {
-            TASKS.put(coroutineContext, capture(), true);
-        }
-    }
-
-    /**
-     * Code of the coroutine with {@code coroutineContext} starts or resumes on this thread
-     * (kotlinx's {@code updateThreadContext}, also the undispatched start of a scope's body):
-     * installs the coroutine's own context, or the empty one for a context no coroutine was created
-     * with; the resuming thread lends it nothing. Ends with {@link #coroutineSuspends}.
-     */
-    public static void coroutineResumes(Object coroutineContext) {
-        ThreadState state = ThreadState.current();
-        Snapshot own = TASKS.peek(coroutineContext);
-        Snapshot previous = capture(state);
-        state.pushCoroutine(coroutineContext, write(state, own == null ? Snapshot.empty() : own, previous));
-    }
-
-    /**
-     * The code that {@link #coroutineResumes} began stops (the coroutine suspends, completes, or the
-     * scope's body returns): what the coroutine set is kept as its own, and the thread's previous
-     * context is back.
-     */
-    public static void coroutineSuspends(Object coroutineContext) {
-        ThreadState state = ThreadState.current();
-        Snapshot previous = state.popCoroutine(coroutineContext);
-        if (previous == null) {
-            return;
-        }
-        Snapshot own = capture(state);
-        Snapshot kept = TASKS.peek(coroutineContext);
-        // Only a coroutine created as one has a binding: a context shared by raw continuations must not get one.
-        if (kept != null && kept != own) {
-            TASKS.put(coroutineContext, own, true);
-        }
-        restore(state, previous);
     }
 
     private static Class<?> carrierThreadClass() {

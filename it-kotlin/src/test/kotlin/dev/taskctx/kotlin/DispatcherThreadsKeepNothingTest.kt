@@ -66,8 +66,11 @@ class DispatcherThreadsKeepNothingTest : AgentTest() {
             return values
         }
 
-        /** Dispatchers.IO runs at most 64 coroutines at once. */
-        const val IO_PARALLELISM = 64
+        /**
+         * Dispatchers.IO runs at most this many coroutines at once: kotlinx.coroutines.io.parallelism in
+         * the module's surefire runs, twice the default, so that this test, run last, can still grow IO.
+         */
+        const val IO_PARALLELISM = 128
 
         /** Runs [count] coroutines on IO at once, each blocking until all run: IO grows to [count] threads. */
         fun blockOnIoAtOnce(count: Int, each: () -> Unit = {}) = runBlocking {
