@@ -13,18 +13,12 @@ import kotlinx.coroutines.ThreadContextElement
  * to carry them on, set them and continue in `withContext(TaskContextElement()) { ... }`.
  */
 class TaskContextElement(private val snapshot: Snapshot = TaskContext.capture()) :
-    ThreadContextElement<Map<String, Any>>, AbstractCoroutineContextElement(Key) {
+    ThreadContextElement<Snapshot>, AbstractCoroutineContextElement(Key) {
     companion object Key : CoroutineContext.Key<TaskContextElement>
 
-    override fun updateThreadContext(context: CoroutineContext): Map<String, Any> =
-        TaskContext.asMap().also { replaceContext(snapshot.asMap()) }
+    override fun updateThreadContext(context: CoroutineContext): Snapshot = snapshot.install()
 
-    override fun restoreThreadContext(context: CoroutineContext, oldState: Map<String, Any>) =
-        replaceContext(oldState)
-}
-
-/** The public API has no install-and-return-previous; clear and set key by key instead. */
-private fun replaceContext(values: Map<String, Any>) {
-    TaskContext.clear()
-    values.forEach(TaskContext::set)
+    override fun restoreThreadContext(context: CoroutineContext, oldState: Snapshot) {
+        oldState.install()
+    }
 }
