@@ -2,7 +2,7 @@ package dev.taskctx;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.AgentHooks;
 import java.lang.management.ManagementFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -39,8 +39,8 @@ class CaptureAllocationTest {
 
     private static void handOffs(int count) {
         for (int i = 0; i < count; i++) {
-            Propagation.handOff(TASK, false);
-            Propagation.handOffDone(TASK, null);
+            AgentHooks.forkJoinPush(TASK);
+            AgentHooks.handOffDone(TASK, null);
         }
     }
 

@@ -77,6 +77,19 @@ final class SuperTypes {
         return flags;
     }
 
+    /** The flags of a class that is loaded already, from its super types' names (the same table). */
+    static int ofLoaded(Class<?> type) {
+        int flags = 0;
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            Integer known = KNOWN.get(c.getName().replace('.', '/'));
+            flags |= known == null ? 0 : known;
+            for (Class<?> implemented : c.getInterfaces()) {
+                flags |= ofLoaded(implemented);
+            }
+        }
+        return flags;
+    }
+
     private Map<String, Integer> cacheOf(ClassLoader loader) {
         synchronized (byLoader) {
             Map<String, Integer> cache = byLoader.get(loader);

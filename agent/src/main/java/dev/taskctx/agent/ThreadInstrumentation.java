@@ -1,7 +1,7 @@
 package dev.taskctx.agent;
 
 import dev.taskctx.agent.MethodHook.Arg;
-import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.NewThreads;
 
 /**
  * New threads: a thread inherits its creator's snapshot when it is constructed (the context's
@@ -28,7 +28,7 @@ final class ThreadInstrumentation implements HandOffFamily {
     @Override
     public void register(WeavingPlan plan, AgentOptions options) {
         // Resolved now: an exception or a class load inside a Thread constructor can take the JVM down.
-        Propagation.threadConstructionObserved(options.classNames("threads.exclude"));
+        NewThreads.configure(options.classNames("threads.exclude"));
         for (String type : THREAD_CLASSES) {
             // Normal returns only: a constructor that throws leaves no thread behind, and its creator's
             // next construction overwrites what it left.

@@ -6,7 +6,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import org.objectweb.asm.ClassReader;
 import org.objectweb.asm.Opcodes;
 
@@ -22,6 +21,7 @@ final class Weaver implements ClassFileTransformer {
 
     private static final String[] JDK_PREFIXES = {"java/", "jdk/", "sun/", "com/sun/"};
     private static final String SIGNALLER = WeavingPlan.COMPLETION_PREFIX + "Signaller";
+    private static final List<MethodHook> NONE = List.of();
 
     private final WeavingPlan plan;
     private final boolean debug;
@@ -73,16 +73,9 @@ final class Weaver implements ClassFileTransformer {
     }
 
     private List<MethodHook> hooksFor(ClassLoader loader, String className, Class<?> redefined, byte[] classFile) {
-        List<MethodHook> named = plan.byClass.get(className);
+        List<MethodHook> named = byName(className);
         if (named != null) {
             return named;
-        }
-        if (className.startsWith(WeavingPlan.COMPLETION_PREFIX)) {
-            return className.equals(SIGNALLER) ? null : plan.completions;
-        }
-        if (isJdk(className) || (plan.applicationExecutors.isEmpty() && plan.applicationThreads.isEmpty()
-                && plan.applicationScheduledExecutors.isEmpty())) {
-            return null;
         }
         ClassReader header = new ClassReader(classFile);
         int access = header.getAccess();
@@ -90,46 +83,13 @@ final class Weaver implements ClassFileTransformer {
         String[] interfaces = header.getInterfaces();
         if ((access & Opcodes.ACC_INTERFACE) != 0 || superName == null
                 || (superName.equals("java/lang/Object") && interfaces.length == 0)) {
-            return null;
+            return NONE;
         }
-        int flags = redefined != null ? flagsOf(redefined) : superTypes.of(superName, interfaces, loader);
-        List<MethodHook> hooks = new ArrayList<>();
-        if ((flags & SuperTypes.THREAD) != 0) {
-            hooks.addAll(plan.applicationThreads);
-        }
-        if ((flags & (SuperTypes.EXECUTOR | SuperTypes.INSTRUMENTED_POOL)) == SuperTypes.EXECUTOR
-                && (access & Opcodes.ACC_SYNTHETIC) == 0
-                && !plan.excludedExecutors.contains(className.replace('/', '.'))) {
-            hooks.addAll(plan.applicationExecutors);
-            if ((flags & SuperTypes.SCHEDULED_EXECUTOR) != 0) {
-                hooks.addAll(plan.applicationScheduledExecutors);
-            }
-        }
-        return hooks;
+        int flags = redefined != null ? SuperTypes.ofLoaded(redefined) : superTypes.of(superName, interfaces, loader);
+        return applicationHooks(className, flags, (access & Opcodes.ACC_SYNTHETIC) != 0);
     }
 
-    /** {@link SuperTypes} flags of a loaded class, by reflection. */
-    private static int flagsOf(Class<?> type) {
-        int flags = 0;
-        if (Executor.class.isAssignableFrom(type)) {
-            flags |= SuperTypes.EXECUTOR;
-        }
-        if (java.util.concurrent.ScheduledExecutorService.class.isAssignableFrom(type)) {
-            flags |= SuperTypes.SCHEDULED_EXECUTOR;
-        }
-        if (Thread.class.isAssignableFrom(type)) {
-            flags |= SuperTypes.THREAD;
-        }
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            String name = c.getName();
-            if (name.equals("java.util.concurrent.ThreadPoolExecutor") || name.equals("java.util.concurrent.ForkJoinPool")) {
-                flags |= SuperTypes.INSTRUMENTED_POOL;
-            }
-        }
-        return flags;
-    }
-
-    /** Whether a class loaded before the agent needs weaving: the same decision, by reflection. */
+    /** Whether a class loaded before the agent needs weaving: the same decision, its super types found by reflection. */
     boolean wants(Class<?> type) {
         if (type.isArray() || type.isPrimitive()) {
             return false;
@@ -138,23 +98,48 @@ final class Weaver implements ClassFileTransformer {
         if (isTaskctxItself(className)) {
             return false;
         }
-        if (plan.byClass.containsKey(className)) {
-            return true;
+        List<MethodHook> named = byName(className);
+        if (named != null) {
+            return !named.isEmpty();
+        }
+        return !type.isInterface()
+                && !applicationHooks(className, SuperTypes.ofLoaded(type), type.isSynthetic()).isEmpty();
+    }
+
+    /**
+     * The hooks the class name alone decides: the plan's JDK and library classes, {@code CompletableFuture}'s
+     * completions, nothing for other JDK classes; {@code null} when the class's super types decide.
+     */
+    private List<MethodHook> byName(String className) {
+        List<MethodHook> named = plan.byClass.get(className);
+        if (named != null) {
+            return named;
         }
         if (className.startsWith(WeavingPlan.COMPLETION_PREFIX)) {
-            return !plan.completions.isEmpty() && !className.equals(SIGNALLER);
+            return className.equals(SIGNALLER) ? NONE : plan.completions;
         }
-        if (isJdk(className) || type.isInterface()) {
-            return false;
+        if (isJdk(className) || (plan.applicationExecutors.isEmpty() && plan.applicationThreads.isEmpty()
+                && plan.applicationScheduledExecutors.isEmpty())) {
+            return NONE;
         }
-        int flags = flagsOf(type);
-        if (!plan.applicationThreads.isEmpty() && (flags & SuperTypes.THREAD) != 0) {
-            return true;
+        return null;
+    }
+
+    /** The hooks of an application class with {@link SuperTypes} {@code flags}. */
+    private List<MethodHook> applicationHooks(String className, int flags, boolean synthetic) {
+        List<MethodHook> hooks = new ArrayList<>();
+        if ((flags & SuperTypes.THREAD) != 0) {
+            hooks.addAll(plan.applicationThreads);
         }
-        return !(plan.applicationExecutors.isEmpty() && plan.applicationScheduledExecutors.isEmpty())
-                && !type.isSynthetic()
-                && (flags & (SuperTypes.EXECUTOR | SuperTypes.INSTRUMENTED_POOL)) == SuperTypes.EXECUTOR
-                && !plan.excludedExecutors.contains(type.getName());
+        // Subclasses of the JDK's pools are instrumented at the pools' own hand-off points.
+        if ((flags & (SuperTypes.EXECUTOR | SuperTypes.INSTRUMENTED_POOL)) == SuperTypes.EXECUTOR && !synthetic
+                && !plan.excludedExecutors.contains(className.replace('/', '.'))) {
+            hooks.addAll(plan.applicationExecutors);
+            if ((flags & SuperTypes.SCHEDULED_EXECUTOR) != 0) {
+                hooks.addAll(plan.applicationScheduledExecutors);
+            }
+        }
+        return hooks;
     }
 
     private static boolean isJdk(String className) {

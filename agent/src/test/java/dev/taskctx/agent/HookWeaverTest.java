@@ -7,7 +7,6 @@ import dev.taskctx.TaskContext;
 import dev.taskctx.agent.MethodHook.Arg;
 import dev.taskctx.agent.MethodHook.Result;
 import dev.taskctx.internal.AgentHooks;
-import dev.taskctx.internal.Propagation;
 import dev.taskctx.internal.SnapshotRunnable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -118,8 +117,8 @@ class HookWeaverTest {
     /** A hand-off now is not nested: it wraps the task. */
     private static boolean notInsideAHandOff() {
         Runnable task = () -> { };
-        Runnable handed = Propagation.wrapForHandOff(task);
-        Propagation.handOffDone(null, null);
+        Runnable handed = AgentHooks.executorExecute(task);
+        AgentHooks.handOffDone(null, null);
         return handed instanceof SnapshotRunnable;
     }
 

@@ -1,6 +1,6 @@
 package dev.taskctx.agent;
 
-import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.AgentHooks;
 
 /** The class {@link HookWeaverTest} weaves: one method per kind of hook. */
 public class WeavingSubject {
@@ -18,8 +18,8 @@ public class WeavingSubject {
      * and leaves the task as it is.
      */
     public Runnable insideHandOff(Runnable task, boolean fail) {
-        Runnable seen = Propagation.wrapForHandOff(task);
-        Propagation.handOffDone(null, null);
+        Runnable seen = AgentHooks.executorExecute(task);
+        AgentHooks.handOffDone(null, null);
         if (fail) {
             throw new IllegalStateException("failed inside");
         }

@@ -22,7 +22,7 @@ public final class AgentHooks {
     /** {@code ThreadPoolExecutor.execute} begins: the task to queue (usually {@code task} itself). */
     public static Runnable poolExecute(Runnable task) {
         try {
-            return Propagation.handOffToPool(task);
+            return HandOffs.handOffToPool(task);
         } catch (Throwable ignored) {
             return task;
         }
@@ -31,7 +31,7 @@ public final class AgentHooks {
     /** Any other {@code Executor.execute} begins: the task to hand on (wrapped when there is a context). */
     public static Runnable executorExecute(Runnable task) {
         try {
-            return Propagation.wrapForHandOff(task);
+            return HandOffs.wrapForHandOff(task);
         } catch (Throwable ignored) {
             return task;
         }
@@ -40,7 +40,7 @@ public final class AgentHooks {
     /** {@code schedule(Callable, long, TimeUnit)} of a {@code ScheduledExecutorService} begins: the task to schedule. */
     public static Callable<?> scheduleCallable(Callable<?> task) {
         try {
-            return Propagation.wrapScheduled(task);
+            return HandOffs.wrapScheduled(task);
         } catch (Throwable ignored) {
             return task;
         }
@@ -49,7 +49,7 @@ public final class AgentHooks {
     /** A listener is added to a future (Guava's {@code AbstractFuture.addListener}): the listener to add. */
     public static Runnable listenerAdded(Runnable listener) {
         try {
-            return Propagation.wrapListener(listener);
+            return HandOffs.wrapListener(listener);
         } catch (Throwable ignored) {
             return listener;
         }
@@ -58,7 +58,7 @@ public final class AgentHooks {
     /** An asynchronous channel operation starts with {@code handler}: the handler to complete it with. */
     public static CompletionHandler<?, ?> channelOperation(CompletionHandler<?, ?> handler) {
         try {
-            return Propagation.wrapCompletionHandler(handler);
+            return HandOffs.wrapCompletionHandler(handler);
         } catch (Throwable ignored) {
             return handler;
         }
@@ -94,7 +94,7 @@ public final class AgentHooks {
     /** A task is pushed to a fork/join queue. */
     public static void forkJoinPush(Object task) {
         try {
-            Propagation.handOff(task, false);
+            HandOffs.handOff(task, false);
         } catch (Throwable ignored) {
             // the task runs without the submitter's context
         }
@@ -103,7 +103,7 @@ public final class AgentHooks {
     /** A task is queued by a {@code ScheduledThreadPoolExecutor}. */
     public static void scheduledExecute(Object task) {
         try {
-            Propagation.handOffScheduled(task);
+            HandOffs.handOffScheduled(task);
         } catch (Throwable ignored) {
             // the task runs without the submitter's context
         }
@@ -112,7 +112,7 @@ public final class AgentHooks {
     /** {@code Timer.sched(task, time, period)} begins. */
     public static void timerSchedule(Object task, long period) {
         try {
-            Propagation.handOff(task, period != 0L);
+            HandOffs.handOff(task, period != 0L);
         } catch (Throwable ignored) {
             // the task runs without the submitter's context
         }
@@ -121,7 +121,7 @@ public final class AgentHooks {
     /** Any hand-off above has returned or thrown. */
     public static void handOffDone(Object task, Throwable thrown) {
         try {
-            Propagation.handOffDone(task, thrown);
+            HandOffs.handOffDone(task, thrown);
         } catch (Throwable ignored) {
             // nothing to undo
         }
@@ -130,7 +130,7 @@ public final class AgentHooks {
     /** {@code ThreadPoolExecutor.reject} begins; returns what {@link #rejectionHandled} needs. */
     public static Object rejectionHandling() {
         try {
-            return Propagation.rejectionHandling();
+            return HandOffs.rejectionHandling();
         } catch (Throwable ignored) {
             return null;
         }
@@ -139,7 +139,7 @@ public final class AgentHooks {
     /** {@code ThreadPoolExecutor.reject} has returned or thrown. */
     public static void rejectionHandled(Object suspended) {
         try {
-            Propagation.rejectionHandled(suspended);
+            HandOffs.rejectionHandled(suspended);
         } catch (Throwable ignored) {
             // the submitter keeps what the handler left
         }
@@ -148,7 +148,7 @@ public final class AgentHooks {
     /** A pool creates a worker or re-queues a task from inside a task. */
     public static void enterPoolInternals() {
         try {
-            Propagation.enterPoolInternals();
+            HandOffs.enterPoolInternals();
         } catch (Throwable ignored) {
             // a new worker may inherit the context
         }
@@ -157,7 +157,7 @@ public final class AgentHooks {
     /** Ends what {@link #enterPoolInternals} began. */
     public static void exitPoolInternals() {
         try {
-            Propagation.exitPoolInternals();
+            HandOffs.exitPoolInternals();
         } catch (Throwable ignored) {
             // nothing to undo
         }
@@ -166,7 +166,7 @@ public final class AgentHooks {
     /** {@code ForkJoinTask.invoke}, {@code quietlyInvoke} or {@code invokeAll} begins. */
     public static void rootTaskBegins() {
         try {
-            Propagation.rootTaskBegins();
+            HandOffs.rootTaskBegins();
         } catch (Throwable ignored) {
             // the root task runs with the bound or empty context
         }
@@ -175,7 +175,7 @@ public final class AgentHooks {
     /** Ends what {@link #rootTaskBegins} began. */
     public static void rootTaskEnds() {
         try {
-            Propagation.rootTaskEnds();
+            HandOffs.rootTaskEnds();
         } catch (Throwable ignored) {
             // nothing to undo
         }
@@ -184,7 +184,7 @@ public final class AgentHooks {
     /** {@code ForkJoinTask.doExec} begins; returns what {@link #endTask} puts back. */
     public static Snapshot beginForkJoinTask(Object task) {
         try {
-            return Propagation.beginForkJoinTask(task);
+            return TaskRuns.beginForkJoinTask(task);
         } catch (Throwable ignored) {
             return null;
         }
@@ -193,7 +193,7 @@ public final class AgentHooks {
     /** A dependent stage is registered on a {@code CompletableFuture}. */
     public static void completionRegistered(Object completion) {
         try {
-            Propagation.completionRegistered(completion);
+            HandOffs.completionRegistered(completion);
         } catch (Throwable ignored) {
             // the stage runs with the completing thread's context
         }
@@ -202,7 +202,7 @@ public final class AgentHooks {
     /** {@code Completion.tryFire(mode)} begins; returns what {@link #endTask} puts back. */
     public static Snapshot beginCompletion(Object completion, int mode) {
         try {
-            return Propagation.beginCompletion(completion, mode);
+            return TaskRuns.beginCompletion(completion, mode);
         } catch (Throwable ignored) {
             return null;
         }
@@ -211,7 +211,7 @@ public final class AgentHooks {
     /** A task's begin hook ended; {@code previous} is what it returned. */
     public static void endTask(Snapshot previous) {
         try {
-            Propagation.endTask(previous);
+            TaskRuns.endTask(previous);
         } catch (Throwable ignored) {
             // the thread keeps the task's context until its next task
         }
@@ -220,7 +220,7 @@ public final class AgentHooks {
     /** JDK 25: a {@code DelayScheduler$ScheduledForkJoinTask} was constructed by the scheduling thread. */
     public static void scheduledForkJoinTaskCreated(Object task, long nextDelay) {
         try {
-            Propagation.bindCurrent(task, nextDelay != 0L);
+            HandOffs.bindCurrent(task, nextDelay != 0L);
         } catch (Throwable ignored) {
             // the task runs without the scheduler's context
         }
@@ -229,7 +229,7 @@ public final class AgentHooks {
     /** A {@code Thread} constructor that received the thread's task returns. */
     public static void threadConstructed(Thread thread, Runnable task) {
         try {
-            Propagation.threadConstructed(thread, task);
+            NewThreads.threadConstructed(thread, task);
         } catch (Throwable ignored) {
             // the thread keeps what it inherited
         }
@@ -238,7 +238,7 @@ public final class AgentHooks {
     /** A new thread's own code begins. */
     public static void threadStarted(Thread thread) {
         try {
-            Propagation.threadStarted(thread);
+            NewThreads.threadStarted(thread);
         } catch (Throwable ignored) {
             // registered thread-locals are not written on this thread
         }
@@ -264,11 +264,11 @@ public final class AgentHooks {
 
     /** Replaces {@code task.run()} in {@code ThreadPoolExecutor.runWorker}. */
     public static void runTask(Runnable task) {
-        Propagation.runTask(task);
+        TaskRuns.runTask(task);
     }
 
     /** Replaces {@code task.run()} in {@code TimerThread.mainLoop}. */
     public static void runTimerTask(TimerTask task) {
-        Propagation.runTimerTask(task);
+        TaskRuns.runTask(task);
     }
 }

@@ -17,11 +17,6 @@ public final class SnapshotRunnable implements Runnable {
         this.task = task;
     }
 
-    /** The task this wrapper runs. */
-    public Runnable task() {
-        return task;
-    }
-
     @Override
     public void run() {
         Propagation.runTask(snapshot, task);

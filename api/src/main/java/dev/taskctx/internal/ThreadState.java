@@ -28,7 +28,7 @@ final class ThreadState {
     ThreadState constructedChild;
     /** A registered thread-local accessor is running on this thread (see CarriedThreadLocals). */
     boolean inAccessor;
-    /** Set by invoke()/invokeAll() until the root task they run in this thread starts; see Propagation.beginForkJoinTask. */
+    /** Set by invoke()/invokeAll() until the root task they run in this thread starts; see TaskRuns.beginForkJoinTask. */
     boolean rootTaskPending;
 
     /** The coroutines whose code runs on this thread, created at the first resume here; see {@link Coroutines}. */

@@ -1,0 +1,57 @@
+package example.weaving;
+
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Application classes for {@code WeaverTest}, in a package of their own: the weaver leaves taskctx's
+ * own packages alone.
+ */
+public final class WeavingCandidates {
+
+    private WeavingCandidates() {
+    }
+
+    public static final class OwnExecutor implements Executor {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    }
+
+    /** Instrumented at the pool's own hand-off points, not as an application executor. */
+    public static final class PoolSubclass extends ThreadPoolExecutor {
+        public PoolSubclass() {
+            super(1, 1, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>());
+        }
+    }
+
+    public static final class OwnThread extends Thread {
+        @Override
+        public void run() {
+        }
+    }
+
+    public abstract static class OwnScheduler implements ScheduledExecutorService {
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            return null;
+        }
+
+        @Override
+        public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
+            return null;
+        }
+    }
+
+    public static final class NotAnExecutor implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+}

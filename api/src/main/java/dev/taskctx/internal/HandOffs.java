@@ -1,0 +1,247 @@
+package dev.taskctx.internal;
+
+import dev.taskctx.Snapshot;
+import java.nio.channels.CompletionHandler;
+import java.util.concurrent.Callable;
+import java.util.concurrent.RunnableScheduledFuture;
+
+/**
+ * The hand-off side: where a task, a listener or a handler is handed over, the submitter's snapshot
+ * is bound to it (beside it in the side table where its identity must stay exact, in a wrapper where
+ * the executor's queue is private to it), and the thread is marked as inside a hand-off, so that what
+ * the executor's own machinery hands off or starts meanwhile carries nothing.
+ */
+final class HandOffs {
+
+    private HandOffs() {
+    }
+
+    /**
+     * Marks the thread as inside a hand-off until {@link #leave}; whether it is the outermost one. A
+     * nested hand-off is the executor's own machinery (starting its loop thread, a drainer, a worker):
+     * the caller's task, bound by the outer one, carries the caller's snapshot.
+     */
+    private static boolean enter(ThreadState state) {
+        return state.handoffDepth++ == 0;
+    }
+
+    /** Ends what {@link #enter} began. */
+    private static void leave(ThreadState state) {
+        if (state.handoffDepth > 0) {
+            state.handoffDepth--;
+        }
+    }
+
+    /**
+     * A task is being handed to a pool that keeps its identity ({@code ThreadPoolExecutor},
+     * {@code ScheduledThreadPoolExecutor}): binds the current snapshot to it beside the task, and
+     * marks the thread as inside a hand-off until {@link #handOffDone}.
+     *
+     * @param keepAfterRun the task runs again (a periodic task) and keeps its snapshot
+     */
+    static void handOff(Object task, boolean keepAfterRun) {
+        ThreadState state = ThreadState.current();
+        if (!enter(state)) {
+            // Also JDK 17's externalPush, which pushes: the outer hook bound the task.
+            return;
+        }
+        Snapshot snapshot = Propagation.capture(state);
+        if (!Propagation.carriesNothing(snapshot) && task != null && !(task instanceof SnapshotRunnable)) {
+            Propagation.TASKS.put(task, snapshot, keepAfterRun);
+        }
+    }
+
+    /**
+     * {@link #handOff} at {@code ThreadPoolExecutor.execute}; returns the task to queue. The binding
+     * is one per task object, so two cases need care. A task object handed off again after a pool
+     * rejected, discarded or removed it without running it still has the binding from then: handed
+     * off with an empty context, that binding is dropped. A task object that is still waiting with
+     * another snapshot (one {@code Runnable} instance submitted by two requests) is queued this time
+     * in a {@code SnapshotRunnable}, so that each run sees its own submitter's context. A task of the
+     * JDK's internal packages is bound to nothing.
+     */
+    static Runnable handOffToPool(Runnable task) {
+        ThreadState state = ThreadState.current();
+        if (!enter(state)) {
+            if (task != null) {
+                Propagation.TASKS.remove(task);
+            }
+            return task;
+        }
+        Snapshot snapshot = Propagation.capture(state);
+        if (task == null || task instanceof SnapshotRunnable) {
+            return task;
+        }
+        if (Propagation.carriesNothing(snapshot)) {
+            Propagation.TASKS.remove(task);
+            return task;
+        }
+        if (InfrastructureThreads.isJdkInternal(task.getClass())) {
+            // The JDK's own service loop, started from whatever request first needed it: it runs empty.
+            return task;
+        }
+        return Propagation.TASKS.bindIfUnbound(task, snapshot) ? task : new SnapshotRunnable(snapshot, task);
+    }
+
+    /**
+     * The hand-off that {@link #handOff} began has returned; if it threw, the task was not accepted
+     * and its binding is dropped.
+     */
+    static void handOffDone(Object task, Throwable thrown) {
+        leave(ThreadState.current());
+        if (thrown != null && task != null) {
+            Propagation.TASKS.remove(task);
+        }
+    }
+
+    /**
+     * A pool rejected a task and its rejection handler runs now, on the submitting thread, where
+     * {@code CallerRunsPolicy} runs the task inline: like any task, it runs in its submitter's context
+     * and not inside a hand-off, and what it changes is dropped when the handler returns. Returns what
+     * {@link #rejectionHandled} needs.
+     */
+    static Object rejectionHandling() {
+        ThreadState state = ThreadState.current();
+        SuspendedHandOff suspended = new SuspendedHandOff(Propagation.capture(state), state.handoffDepth);
+        state.handoffDepth = 0;
+        return suspended;
+    }
+
+    /** Ends what {@link #rejectionHandling} began: the submitter's context and hand-off are back. */
+    static void rejectionHandled(Object suspended) {
+        if (suspended instanceof SuspendedHandOff) {
+            SuspendedHandOff handOff = (SuspendedHandOff) suspended;
+            ThreadState state = ThreadState.current();
+            Propagation.restore(state, handOff.context);
+            state.handoffDepth = handOff.handoffDepth;
+        }
+    }
+
+    /** The submitter's state while a rejection handler runs. */
+    private static final class SuspendedHandOff {
+        final Snapshot context;
+        final int handoffDepth;
+
+        SuspendedHandOff(Snapshot context, int handoffDepth) {
+            this.context = context;
+            this.handoffDepth = handoffDepth;
+        }
+    }
+
+    /**
+     * A task is being handed to an executor that may keep it anywhere and run it on any thread (the
+     * application's and libraries' own executors): returns the task bound to the current snapshot,
+     * an empty one included, because only the wrapper can scope what the task sets to the task (the
+     * executor's worker keeps nothing of it afterwards). A task already bound is returned as it is,
+     * and so is a task handed off while the thread is inside another hand-off: that is the outer
+     * executor's own machinery (starting its loop thread, a drainer), and the caller's task, wrapped
+     * by the outer hand-off, carries the caller's snapshot. Marks the thread as inside a hand-off
+     * until {@link #handOffDone}.
+     */
+    static Runnable wrapForHandOff(Runnable task) {
+        ThreadState state = ThreadState.current();
+        if (!enter(state) || task == null || task instanceof SnapshotRunnable) {
+            return task;
+        }
+        return new SnapshotRunnable(Propagation.capture(state), task);
+    }
+
+    /**
+     * A task given to {@code schedule}, {@code scheduleAtFixedRate} or {@code scheduleWithFixedDelay}
+     * of a {@code ScheduledExecutorService} that the agent does not instrument at its queue: bound to
+     * the current snapshot for every run, whatever path the implementation takes to run it later
+     * (Netty re-queues a scheduled task from its loop). As {@link #wrapForHandOff}, also for nesting.
+     */
+    static Callable<?> wrapScheduled(Callable<?> task) {
+        ThreadState state = ThreadState.current();
+        if (!enter(state) || task == null || task instanceof SnapshotCallable) {
+            return task;
+        }
+        return new SnapshotCallable<>(Propagation.capture(state), task);
+    }
+
+    /**
+     * A listener is registered on a future that runs it when it completes, on the completing thread or
+     * through an executor (Guava's {@code ListenableFuture}): it runs with the registering code's
+     * snapshot, an empty one included, never with the completing thread's. Not a hand-off in itself:
+     * the executor that later runs the listener finds it bound.
+     */
+    static Runnable wrapListener(Runnable listener) {
+        if (listener == null || listener instanceof SnapshotRunnable) {
+            return listener;
+        }
+        return new SnapshotRunnable(Propagation.capture(), listener);
+    }
+
+    /**
+     * An asynchronous channel operation starts with {@code handler} (NIO.2): the handler runs with the
+     * snapshot of the code that started the operation, on whichever group thread completes it.
+     */
+    static CompletionHandler<?, ?> wrapCompletionHandler(CompletionHandler<?, ?> handler) {
+        if (handler == null || handler instanceof SnapshotCompletionHandler) {
+            return handler;
+        }
+        return new SnapshotCompletionHandler<>(Propagation.capture(), handler);
+    }
+
+    /**
+     * The pool is working for itself (creating a worker, starting its delay scheduler, re-queueing a
+     * periodic task): threads it constructs until {@link #exitPoolInternals} start empty.
+     */
+    static void enterPoolInternals() {
+        enter(ThreadState.current());
+    }
+
+    /** Ends what {@link #enterPoolInternals} began. */
+    static void exitPoolInternals() {
+        leave(ThreadState.current());
+    }
+
+    /**
+     * {@code ForkJoinTask.invoke()}, {@code quietlyInvoke()} or {@code invokeAll(...)} is about to run
+     * its first task directly in the calling thread: that task was never pushed and keeps the
+     * caller's context.
+     */
+    static void rootTaskBegins() {
+        ThreadState.current().rootTaskPending = true;
+    }
+
+    /** The invoke()/invokeAll() that {@link #rootTaskBegins} announced has returned. */
+    static void rootTaskEnds() {
+        ThreadState.current().rootTaskPending = false;
+    }
+
+    /**
+     * A task that is handed off by whoever created it binds the creator's snapshot (a task scheduled on
+     * JDK 25's {@code ForkJoinPool}); nothing is bound for an empty context.
+     */
+    static void bindCurrent(Object task, boolean keepAfterRun) {
+        Snapshot snapshot = Propagation.capture();
+        if (!Propagation.carriesNothing(snapshot) && task != null) {
+            Propagation.TASKS.put(task, snapshot, keepAfterRun);
+        }
+    }
+
+    /**
+     * A {@code ScheduledThreadPoolExecutor} task is queued: {@link #handOff} that keeps the snapshot for
+     * every run of a periodic task (the pool re-queues the same object).
+     */
+    static void handOffScheduled(Object task) {
+        boolean periodic;
+        try {
+            periodic = task instanceof RunnableScheduledFuture && ((RunnableScheduledFuture<?>) task).isPeriodic();
+        } catch (RuntimeException e) {
+            periodic = false;
+        }
+        handOff(task, periodic);
+    }
+
+    /**
+     * A dependent stage was registered on a {@code CompletableFuture}: when the future completes, it
+     * runs with the registering code's context, not the completing thread's. The binding lives as
+     * long as the completion object (a two-source completion is tried more than once).
+     */
+    static void completionRegistered(Object completion) {
+        bindCurrent(completion, true);
+    }
+}

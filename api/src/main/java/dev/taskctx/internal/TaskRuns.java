@@ -1,0 +1,80 @@
+package dev.taskctx.internal;
+
+import dev.taskctx.Snapshot;
+
+/**
+ * The run side: where a task handed off to a pool, a fork/join task or a completion runs, its bound
+ * snapshot (or the empty one) is installed, and the thread's own context is put back afterwards.
+ */
+final class TaskRuns {
+
+    /** {@code CompletableFuture.ASYNC}: the completion runs as a task an executor took; the executor installed its context. */
+    private static final int COMPLETION_ASYNC = 1;
+
+    /** {@code jdk.internal.misc.CarrierThread} where the JDK has virtual threads, else null. */
+    private static volatile Class<?> carrierThreadClass;
+
+    private TaskRuns() {
+    }
+
+    /** Resolved at premain: nothing is loaded inside a hook. */
+    static void agentStarted() {
+        try {
+            carrierThreadClass = Class.forName("jdk.internal.misc.CarrierThread", false, null);
+        } catch (ClassNotFoundException | LinkageError e) {
+            carrierThreadClass = null;
+        }
+    }
+
+    /**
+     * Runs a task a pool worker took from its queue, inside the snapshot bound to it at hand-off
+     * (the empty one if none was), then restores the worker's own context.
+     */
+    static void runTask(Runnable task) {
+        Snapshot snapshot = Propagation.TASKS.forRun(task);
+        Propagation.runTask(snapshot == null ? Snapshot.empty() : snapshot, task);
+    }
+
+    /** Puts back what a task's begin hook ({@link #beginForkJoinTask}, {@link #beginCompletion}) returned, if anything. */
+    static void endTask(Snapshot previous) {
+        if (previous != null) {
+            Propagation.restore(previous);
+        }
+    }
+
+    /**
+     * {@code ForkJoinTask.doExec} begins: installs the snapshot bound when the task was pushed, or the
+     * empty one (a worker helping while it joins must not lend the joining task's context to a task
+     * pushed without one). A root task, which runs in its caller, keeps the caller's context, and so
+     * does a virtual-thread carrier: its tasks are continuations, submitted by whichever thread
+     * unparked the virtual thread. Returns the snapshot to put back with {@link #endTask}, so that
+     * what the task sets stays in the task.
+     */
+    static Snapshot beginForkJoinTask(Object task) {
+        ThreadState state = ThreadState.current();
+        Snapshot bound = Propagation.TASKS.forRun(task);
+        Snapshot previous = Propagation.capture(state);
+        if (state.rootTaskPending) {
+            state.rootTaskPending = false;
+            return previous;
+        }
+        Class<?> carrier = carrierThreadClass;
+        if (carrier != null && carrier.isInstance(Thread.currentThread())) {
+            return previous;
+        }
+        return Propagation.write(state, bound == null ? Snapshot.empty() : bound, previous);
+    }
+
+    /**
+     * {@code Completion.tryFire(mode)} begins: for a synchronous or nested run (the registering thread
+     * right after registration, or the completing thread) installs the registration snapshot, or the
+     * empty one; an asynchronous run already runs inside its executor's hand-off and gets nothing.
+     */
+    static Snapshot beginCompletion(Object completion, int mode) {
+        if (mode == COMPLETION_ASYNC) {
+            return null;
+        }
+        Snapshot bound = Propagation.TASKS.peek(completion);
+        return Propagation.install(bound == null ? Snapshot.empty() : bound);
+    }
+}
