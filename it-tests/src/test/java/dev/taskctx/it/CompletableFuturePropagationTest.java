@@ -61,14 +61,6 @@ class CompletableFuturePropagationTest {
     }
 
     @Test
-    void runAsyncOnDefaultExecutorSeesCallerValue() throws Exception {
-        TaskContext.set("request_id", "run-default");
-        AtomicReference<Object> seen = new AtomicReference<>();
-        get(CompletableFuture.runAsync(() -> seen.set(TaskContext.get("request_id"))));
-        assertThat(seen.get()).isEqualTo("run-default");
-    }
-
-    @Test
     void supplyAsyncOnGivenExecutorSeesCallerValue() throws Exception {
         TaskContext.set("request_id", "supply-given");
         assertThat(get(CompletableFuture.supplyAsync(() -> TaskContext.get("request_id"), pool))).isEqualTo("supply-given");

@@ -41,24 +41,6 @@ class ExecutorPropagationTest {
     }
 
     @Test
-    void threadPoolExecuteSeesSubmitterValue() throws Exception {
-        ExecutorService pool = pool(Executors.newFixedThreadPool(2));
-        TaskContext.set("request_id", "execute-1");
-        assertThat(seenVia(pool)).isEqualTo("execute-1");
-    }
-
-    @Test
-    void submitRunnableSeesSubmitterValue() throws Exception {
-        ExecutorService pool = pool(Executors.newFixedThreadPool(2));
-        TaskContext.set("request_id", "runnable-1");
-        Object[] seen = new Object[1];
-        pool.submit(() -> {
-            seen[0] = TaskContext.get("request_id");
-        }).get(10, TimeUnit.SECONDS);
-        assertThat(seen[0]).isEqualTo("runnable-1");
-    }
-
-    @Test
     void submitCallableSeesSubmitterValue() throws Exception {
         ExecutorService pool = pool(Executors.newCachedThreadPool());
         TaskContext.set("request_id", "callable-1");
@@ -172,18 +154,6 @@ class ExecutorPropagationTest {
         }
     }
 
-    @Test
-    void directExecutorRunsInlineWithCallerValueAndRestoresIt() throws Exception {
-        TaskContext.set("request_id", "direct-1");
-        Object[] seen = new Object[1];
-        new DirectExecutor().execute(() -> {
-            seen[0] = TaskContext.get("request_id");
-            TaskContext.set("request_id", "changed-inside");
-        });
-        assertThat(seen[0]).isEqualTo("direct-1");
-        assertThat(TaskContext.get("request_id")).as("a task's change never reaches the submitter").isEqualTo("direct-1");
-    }
-
     /** An AbstractExecutorService subclass: submit() builds a FutureTask and calls this execute(). */
     static final class DequeExecutorService extends AbstractExecutorService {
         private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
@@ -267,15 +237,6 @@ class ExecutorPropagationTest {
         TaskContext.clear();
         queue.take().run();
         assertThat(seen.get(10, TimeUnit.SECONDS)).isNull();
-    }
-
-    @Test
-    void taskThatSubmitsTaskPassesContextOn() throws Exception {
-        ExecutorService outer = pool(Executors.newFixedThreadPool(1));
-        ExecutorService inner = pool(Executors.newFixedThreadPool(1));
-        TaskContext.set("request_id", "nested-1");
-        Object seen = outer.submit(() -> inner.submit(() -> TaskContext.get("request_id")).get()).get(10, TimeUnit.SECONDS);
-        assertThat(seen).isEqualTo("nested-1");
     }
 
     @Test

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ForkJoinPool;
@@ -80,15 +79,6 @@ class ForkJoinPropagationTest {
     }
 
     @Test
-    void customPoolExecuteRunnableSeesSubmitterValue() throws Exception {
-        ForkJoinPool pool = pool(2);
-        TaskContext.set("request_id", "fj-execute");
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        pool.execute(() -> seen.complete(TaskContext.get("request_id")));
-        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("fj-execute");
-    }
-
-    @Test
     void customPoolSubmitCallableSeesSubmitterValue() throws Exception {
         ForkJoinPool pool = pool(2);
         TaskContext.set("request_id", "fj-submit");
@@ -115,14 +105,6 @@ class ForkJoinPropagationTest {
         for (Future<Object> result : pool.invokeAll(tasks)) {
             assertThat(result.get()).isEqualTo("fj-all");
         }
-    }
-
-    @Test
-    void commonPoolExecuteSeesSubmitterValue() throws Exception {
-        TaskContext.set("request_id", "common-execute");
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        ForkJoinPool.commonPool().execute(() -> seen.complete(TaskContext.get("request_id")));
-        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("common-execute");
     }
 
     @Test

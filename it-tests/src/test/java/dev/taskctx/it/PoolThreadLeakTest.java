@@ -9,13 +9,9 @@ import java.net.InetSocketAddress;
 import java.nio.channels.AsynchronousChannelGroup;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Timer;
 import java.util.TimerTask;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ForkJoinPool;
@@ -23,8 +19,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Contract point 4, per pool kind: a request stores a large value, creates a pool and makes it grow,
@@ -36,30 +32,16 @@ class PoolThreadLeakTest {
 
     private static final int PAYLOAD_BYTES = 8 << 20;
 
-    private final List<ExecutorService> pools = new ArrayList<>();
+    @RegisterExtension
+    final AgentPools pools = new AgentPools();
+
     private Timer timer;
 
-    @BeforeEach
-    void agentIsActive() {
-        assertThat(TaskContext.agentActive()).as("these tests run with -javaagent:taskctx.jar").isTrue();
-        TaskContext.clear();
-    }
-
     @AfterEach
-    void shutDown() throws InterruptedException {
-        TaskContext.clear();
-        for (ExecutorService pool : pools) {
-            pool.shutdownNow();
-            assertThat(pool.awaitTermination(20, TimeUnit.SECONDS)).isTrue();
-        }
+    void cancelTimer() {
         if (timer != null) {
             timer.cancel();
         }
-    }
-
-    private <E extends ExecutorService> E pool(E pool) {
-        pools.add(pool);
-        return pool;
     }
 
     /** Runs {@code body} in a request whose context holds an 8 MB payload; see {@link RequestPayload}. */
@@ -71,31 +53,9 @@ class PoolThreadLeakTest {
         RequestPayload.assertCollected(payload);
     }
 
-    /** {@code count} tasks that each wait until all of them run: the pool must grow to {@code count} threads. */
-    private static List<Callable<Object>> concurrentTasks(int count) {
-        CountDownLatch allRunning = new CountDownLatch(count);
-        List<Callable<Object>> tasks = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            tasks.add(() -> {
-                allRunning.countDown();
-                assertThat(allRunning.await(20, TimeUnit.SECONDS)).as("all tasks run at once").isTrue();
-                return Thread.currentThread();
-            });
-        }
-        return tasks;
-    }
-
-    /** Submits {@code count} concurrent tasks and returns the distinct threads that ran them. */
-    private static long growBy(ExecutorService pool, int count) throws Exception {
-        List<Future<Object>> results = new ArrayList<>();
-        for (Callable<Object> task : concurrentTasks(count)) {
-            results.add(pool.submit(task));
-        }
-        List<Object> threads = new ArrayList<>();
-        for (Future<Object> result : results) {
-            threads.add(result.get(30, TimeUnit.SECONDS));
-        }
-        return threads.stream().distinct().count();
+    /** Makes {@code pool} run {@code count} tasks at once, on as many threads; see {@link TaskProbe#seenByConcurrentTasks}. */
+    private static void growBy(ExecutorService pool, int count) throws Exception {
+        TaskProbe.seenByConcurrentTasks(pool, count, () -> null);
     }
 
     private static Object payloadSeenVia(ExecutorService pool) throws Exception {
@@ -106,8 +66,8 @@ class PoolThreadLeakTest {
     void fixedPoolCreatedInsideRequestKeepsNothing() throws Exception {
         ExecutorService[] pool = new ExecutorService[1];
         WeakReference<byte[]> payload = request(() -> {
-            pool[0] = pool(Executors.newFixedThreadPool(4));
-            assertThat(growBy(pool[0], 4)).isEqualTo(4);
+            pool[0] = pools.add(Executors.newFixedThreadPool(4));
+            growBy(pool[0], 4);
             assertThat(payloadSeenVia(pool[0])).as("tasks of the request see its value").isNotNull();
         });
         assertCollected(payload);
@@ -118,8 +78,8 @@ class PoolThreadLeakTest {
     void cachedPoolCreatedInsideRequestKeepsNothing() throws Exception {
         ExecutorService[] pool = new ExecutorService[1];
         WeakReference<byte[]> payload = request(() -> {
-            pool[0] = pool(Executors.newCachedThreadPool());
-            assertThat(growBy(pool[0], 4)).isEqualTo(4);
+            pool[0] = pools.add(Executors.newCachedThreadPool());
+            growBy(pool[0], 4);
             assertThat(payloadSeenVia(pool[0])).as("tasks of the request see its value").isNotNull();
         });
         assertCollected(payload);
@@ -130,9 +90,9 @@ class PoolThreadLeakTest {
     void scheduledPoolCreatedInsideRequestKeepsNothing() throws Exception {
         ScheduledExecutorService[] pool = new ScheduledExecutorService[1];
         WeakReference<byte[]> payload = request(() -> {
-            pool[0] = pool(Executors.newScheduledThreadPool(3));
+            pool[0] = pools.add(Executors.newScheduledThreadPool(3));
             // ScheduledThreadPoolExecutor starts its workers itself, outside ThreadPoolExecutor.execute.
-            assertThat(growBy(pool[0], 3)).isEqualTo(3);
+            growBy(pool[0], 3);
             pool[0].schedule(() -> { }, 1, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
         });
         assertCollected(payload);
@@ -145,8 +105,8 @@ class PoolThreadLeakTest {
     void customForkJoinPoolCreatedInsideRequestKeepsNothing() throws Exception {
         ForkJoinPool[] pool = new ForkJoinPool[1];
         WeakReference<byte[]> payload = request(() -> {
-            pool[0] = pool(new ForkJoinPool(3));
-            assertThat(growBy(pool[0], 3)).isEqualTo(3);
+            pool[0] = pools.add(new ForkJoinPool(3));
+            growBy(pool[0], 3);
         });
         assertCollected(payload);
         assertThat(payloadSeenVia(pool[0])).isNull();
@@ -155,8 +115,7 @@ class PoolThreadLeakTest {
     @Test
     void commonPoolUsedInsideRequestKeepsNothing() throws Exception {
         ForkJoinPool common = ForkJoinPool.commonPool();
-        WeakReference<byte[]> payload = request(() -> assertThat(growBy(common, common.getParallelism()))
-                .isEqualTo(common.getParallelism()));
+        WeakReference<byte[]> payload = request(() -> growBy(common, common.getParallelism()));
         assertCollected(payload);
         assertThat(payloadSeenVia(common)).isNull();
     }
@@ -187,8 +146,8 @@ class PoolThreadLeakTest {
         Jdk21Threads.assumeAvailable();
         ExecutorService[] executor = new ExecutorService[1];
         WeakReference<byte[]> payload = request(() -> {
-            executor[0] = pool(Jdk21Threads.newVirtualThreadPerTaskExecutor());
-            assertThat(growBy(executor[0], 8)).isEqualTo(8);
+            executor[0] = pools.add(Jdk21Threads.newVirtualThreadPerTaskExecutor());
+            growBy(executor[0], 8);
             assertThat(payloadSeenVia(executor[0])).as("tasks of the request see its value").isNotNull();
         });
         assertCollected(payload);
@@ -197,7 +156,7 @@ class PoolThreadLeakTest {
 
     @Test
     void asynchronousChannelGroupCreatedInsideRequestKeepsNothing() throws Exception {
-        ExecutorService handlers = pool(Executors.newCachedThreadPool());
+        ExecutorService handlers = pools.add(Executors.newCachedThreadPool());
         AsynchronousChannelGroup[] group = new AsynchronousChannelGroup[1];
         try {
             WeakReference<byte[]> payload = request(() -> {

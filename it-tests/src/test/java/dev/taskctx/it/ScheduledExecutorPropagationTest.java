@@ -10,7 +10,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Delayed;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RunnableScheduledFuture;
@@ -53,17 +52,6 @@ class ScheduledExecutorPropagationTest {
 
     interface PeriodicScheduler {
         ScheduledFuture<?> schedule(Runnable task);
-    }
-
-    @Test
-    void scheduleRunnableSeesSchedulerValue() throws Exception {
-        ScheduledThreadPoolExecutor pool = scheduledPool();
-        TaskContext.set("request_id", "schedule-runnable");
-        Object[] seen = new Object[1];
-        pool.schedule(() -> {
-            seen[0] = TaskContext.get("request_id");
-        }, 10, TimeUnit.MILLISECONDS).get(10, TimeUnit.SECONDS);
-        assertThat(seen[0]).isEqualTo("schedule-runnable");
     }
 
     @Test

@@ -132,31 +132,6 @@ class ThreadPropagationTest {
     }
 
     @Test
-    void threadChangesStayInTheThread() throws Exception {
-        TaskContext.set("request_id", "parent");
-        CompletableFuture<Object> seenLater = new CompletableFuture<>();
-        Thread thread = new Thread(() -> {
-            TaskContext.set("request_id", "child");
-            TaskContext.set("task_data", "child-data");
-            seenLater.complete(TaskContext.asMap());
-        });
-        assertThat(startAndJoin(thread, seenLater)).isEqualTo(Map.of("request_id", "child", "task_data", "child-data"));
-        assertThat(TaskContext.asMap()).isEqualTo(Map.of("request_id", "parent"));
-    }
-
-    @Test
-    void grandchildThreadSeesChildValues() throws Exception {
-        TaskContext.set("request_id", "grandparent");
-        CompletableFuture<Object> seen = new CompletableFuture<>();
-        Thread child = new Thread(() -> {
-            TaskContext.set("task_data", "child-data");
-            Thread grandchild = new Thread(() -> seen.complete(TaskContext.asMap()));
-            grandchild.start();
-        });
-        assertThat(startAndJoin(child, seen)).isEqualTo(Map.of("request_id", "grandparent", "task_data", "child-data"));
-    }
-
-    @Test
     void threadCreatedInsidePoolTaskSeesTaskValue() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(1);
         try {

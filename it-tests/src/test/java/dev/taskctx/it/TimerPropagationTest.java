@@ -66,11 +66,6 @@ class TimerPropagationTest {
     }
 
     @Test
-    void oneShotTaskSeesSchedulerValue() throws Exception {
-        assertThat(valuesSeen("timer-once", 1, task -> timer.schedule(task, 10))).containsExactly("timer-once");
-    }
-
-    @Test
     void oneShotTaskAtDateSeesSchedulerValue() throws Exception {
         assertThat(valuesSeen("timer-date", 1, task -> timer.schedule(task, new Date(System.currentTimeMillis() + 10))))
                 .containsExactly("timer-date");
