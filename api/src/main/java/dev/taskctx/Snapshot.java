@@ -39,7 +39,7 @@ public final class Snapshot {
     /** This snapshot without carried thread-local values: itself, unless it carries some. */
     private final Snapshot entries;
     /** The accessors whose values were captured beside the entries, and those values; null when none. */
-    private final ThreadLocalAccessor<?>[] carriedBy;
+    private final CarriedThreadLocal<?>[] carriedBy;
     private final Object[] carried;
 
     private Snapshot(Map<String, Object> values, boolean shared) {
@@ -50,7 +50,7 @@ public final class Snapshot {
         this.carried = null;
     }
 
-    private Snapshot(Snapshot entries, ThreadLocalAccessor<?>[] carriedBy, Object[] carried) {
+    private Snapshot(Snapshot entries, CarriedThreadLocal<?>[] carriedBy, Object[] carried) {
         this.values = entries.values;
         this.shared = entries.shared;
         this.entries = entries;
@@ -124,7 +124,7 @@ public final class Snapshot {
     /**
      * Makes this snapshot's entries the calling thread's context and returns the entries it replaced,
      * which {@code install()} puts back. For frameworks that switch contexts in two separate calls rather
-     * than around a block, such as a Micrometer {@code ThreadLocalAccessor}'s {@code setValue} and
+     * than around a block, such as a Micrometer {@code CarriedThreadLocal}'s {@code setValue} and
      * {@code restore}; elsewhere prefer {@link #run}, {@link #call} and {@code wrap}, which cannot forget
      * to put the previous context back. One reference swap: values of registered thread-locals
      * ({@link TaskContext#register}) that this snapshot carries are not written, and the thread's own
@@ -159,7 +159,7 @@ public final class Snapshot {
     /** What the propagation core reads and builds; see {@link SnapshotAccess}. */
     private static final class Access implements SnapshotAccess {
         @Override
-        public Snapshot carrying(Snapshot entries, ThreadLocalAccessor<?>[] accessors, Object[] values) {
+        public Snapshot carrying(Snapshot entries, CarriedThreadLocal<?>[] accessors, Object[] values) {
             return new Snapshot(entries.entries, accessors, values);
         }
 
@@ -169,7 +169,7 @@ public final class Snapshot {
         }
 
         @Override
-        public ThreadLocalAccessor<?>[] carriedBy(Snapshot snapshot) {
+        public CarriedThreadLocal<?>[] carriedBy(Snapshot snapshot) {
             return snapshot.carriedBy;
         }
 

@@ -178,7 +178,7 @@ public final class TaskContext {
      *
      * @throws NullPointerException if {@code accessor} is null
      */
-    public static void register(ThreadLocalAccessor<?> accessor) {
+    public static void register(CarriedThreadLocal<?> accessor) {
         Propagation.register(Objects.requireNonNull(accessor, "accessor must not be null"));
     }
 
@@ -188,7 +188,7 @@ public final class TaskContext {
      *
      * @throws NullPointerException if {@code accessor} is null
      */
-    public static void unregister(ThreadLocalAccessor<?> accessor) {
+    public static void unregister(CarriedThreadLocal<?> accessor) {
         Propagation.unregister(Objects.requireNonNull(accessor, "accessor must not be null"));
     }
 

@@ -16,7 +16,7 @@ class CaptureAllocationTest {
 
     private static final int HAND_OFFS = 100_000;
     private static final ThreadLocal<String> TENANT = TenantThreadLocal.TENANT;
-    private static final ThreadLocalAccessor<String> TENANT_ACCESSOR = TenantThreadLocal.ACCESSOR;
+    private static final CarriedThreadLocal<String> TENANT_ACCESSOR = TenantThreadLocal.ACCESSOR;
     private static final Runnable TASK = () -> { };
 
     @AfterEach

@@ -5,7 +5,7 @@ final class TenantThreadLocal {
 
     static final ThreadLocal<String> TENANT = new ThreadLocal<>();
 
-    static final ThreadLocalAccessor<String> ACCESSOR = new ThreadLocalAccessor<>() {
+    static final CarriedThreadLocal<String> ACCESSOR = new CarriedThreadLocal<>() {
         @Override
         public String read() {
             return TENANT.get();

@@ -31,7 +31,7 @@ final class ApiCopyInstrumentation implements ClassFileTransformer {
     private static final String TASK_CONTEXT = "dev/taskctx/TaskContext";
     private static final String SNAPSHOT = "dev/taskctx/Snapshot";
     private static final String WARNINGS = "dev/taskctx/PropagationWarnings";
-    private static final String ACCESSOR = "dev/taskctx/ThreadLocalAccessor";
+    private static final String ACCESSOR = "dev/taskctx/CarriedThreadLocal";
     private static final String MAP = "Ljava/util/Map;";
 
     /** One method of a copy whose body becomes a call of the bridge method with the same name. */

@@ -2,7 +2,7 @@ package dev.taskctx.bootstrap;
 
 import dev.taskctx.Snapshot;
 import dev.taskctx.TaskContext;
-import dev.taskctx.ThreadLocalAccessor;
+import dev.taskctx.CarriedThreadLocal;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -111,10 +111,10 @@ public final class ApiCopyBridge {
         return snapshotOf(values).wrap(task);
     }
 
-    /** {@code TaskContext.register} of a copy: its accessor type is that copy's {@code ThreadLocalAccessor}. */
+    /** {@code TaskContext.register} of a copy: its accessor type is that copy's {@code CarriedThreadLocal}. */
     public static void register(Object accessor, Class<?> accessorType) {
-        if (accessor instanceof ThreadLocalAccessor || accessor == null) {
-            TaskContext.register((ThreadLocalAccessor<?>) accessor);
+        if (accessor instanceof CarriedThreadLocal || accessor == null) {
+            TaskContext.register((CarriedThreadLocal<?>) accessor);
             return;
         }
         synchronized (ACCESSORS) {
@@ -130,8 +130,8 @@ public final class ApiCopyBridge {
     }
 
     public static void unregister(Object accessor, Class<?> accessorType) {
-        if (accessor instanceof ThreadLocalAccessor || accessor == null) {
-            TaskContext.unregister((ThreadLocalAccessor<?>) accessor);
+        if (accessor instanceof CarriedThreadLocal || accessor == null) {
+            TaskContext.unregister((CarriedThreadLocal<?>) accessor);
             return;
         }
         synchronized (ACCESSORS) {
@@ -204,8 +204,8 @@ public final class ApiCopyBridge {
         }
     }
 
-    /** A copy's {@code ThreadLocalAccessor}, called through method handles of that copy's interface. */
-    static final class CopyAccessor implements ThreadLocalAccessor<Object> {
+    /** A copy's {@code CarriedThreadLocal}, called through method handles of that copy's interface. */
+    static final class CopyAccessor implements CarriedThreadLocal<Object> {
         final Object accessor;
         private final MethodHandle read;
         private final MethodHandle write;
@@ -223,7 +223,7 @@ public final class ApiCopyBridge {
                         .bindTo(accessor).asType(MethodType.methodType(void.class));
             } catch (ReflectiveOperationException e) {
                 throw new IllegalArgumentException("taskctx: " + accessor.getClass().getName()
-                        + " is not a ThreadLocalAccessor of " + accessorType, e);
+                        + " is not a CarriedThreadLocal of " + accessorType, e);
             }
         }
 

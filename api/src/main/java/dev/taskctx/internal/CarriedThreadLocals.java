@@ -1,7 +1,7 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
-import dev.taskctx.ThreadLocalAccessor;
+import dev.taskctx.CarriedThreadLocal;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -21,40 +21,40 @@ import java.util.Set;
  */
 final class CarriedThreadLocals {
 
-    private static final ThreadLocalAccessor<?>[] NONE = {};
+    private static final CarriedThreadLocal<?>[] NONE = {};
 
     /** Set by {@code Snapshot}'s static initialiser, which runs before any snapshot reaches this class. */
     static SnapshotAccess snapshots;
 
     /** Copy-on-write, so that a hand-off reads the registry once and never locks. */
-    private static volatile ThreadLocalAccessor<?>[] registered = NONE;
+    private static volatile CarriedThreadLocal<?>[] registered = NONE;
 
     private static final Set<Object> REPORTED = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private CarriedThreadLocals() {
     }
 
-    static ThreadLocalAccessor<?>[] registered() {
+    static CarriedThreadLocal<?>[] registered() {
         return registered;
     }
 
-    static synchronized void register(ThreadLocalAccessor<?> accessor) {
-        ThreadLocalAccessor<?>[] current = registered;
-        for (ThreadLocalAccessor<?> known : current) {
+    static synchronized void register(CarriedThreadLocal<?> accessor) {
+        CarriedThreadLocal<?>[] current = registered;
+        for (CarriedThreadLocal<?> known : current) {
             if (known == accessor) {
                 return;
             }
         }
-        ThreadLocalAccessor<?>[] grown = Arrays.copyOf(current, current.length + 1);
+        CarriedThreadLocal<?>[] grown = Arrays.copyOf(current, current.length + 1);
         grown[current.length] = accessor;
         registered = grown;
     }
 
-    static synchronized void unregister(ThreadLocalAccessor<?> accessor) {
-        ThreadLocalAccessor<?>[] current = registered;
+    static synchronized void unregister(CarriedThreadLocal<?> accessor) {
+        CarriedThreadLocal<?>[] current = registered;
         for (int i = 0; i < current.length; i++) {
             if (current[i] == accessor) {
-                ThreadLocalAccessor<?>[] shrunk = Arrays.copyOf(current, current.length - 1);
+                CarriedThreadLocal<?>[] shrunk = Arrays.copyOf(current, current.length - 1);
                 System.arraycopy(current, i + 1, shrunk, i, current.length - i - 1);
                 registered = shrunk.length == 0 ? NONE : shrunk;
                 return;
@@ -66,7 +66,7 @@ final class CarriedThreadLocals {
      * {@code context}'s entries with the values {@code accessors} read on this thread beside them: one
      * snapshot and one array, or no allocation at all when every value is absent.
      */
-    static Snapshot capture(ThreadState state, Snapshot context, ThreadLocalAccessor<?>[] accessors) {
+    static Snapshot capture(ThreadState state, Snapshot context, CarriedThreadLocal<?>[] accessors) {
         Snapshot entries = snapshots.entries(context);
         if (state.inAccessor) {
             return entries;
@@ -98,11 +98,11 @@ final class CarriedThreadLocals {
      *                 install, which nothing restores
      */
     static Snapshot install(ThreadState state, Snapshot snapshot, Snapshot previous,
-                            ThreadLocalAccessor<?>[] accessors) {
+                            CarriedThreadLocal<?>[] accessors) {
         if (state.inAccessor) {
             return previous;
         }
-        ThreadLocalAccessor<?>[] carriedBy = snapshots.carriedBy(snapshot);
+        CarriedThreadLocal<?>[] carriedBy = snapshots.carriedBy(snapshot);
         Object[] carried = snapshots.carried(snapshot);
         Object[] scopes = null;
         state.inAccessor = true;
@@ -132,11 +132,11 @@ final class CarriedThreadLocals {
      * cleared; a {@link ScopedAccessor} undoes its own install, and does nothing for a snapshot no install
      * returned (a rejection handler's submitter gets its context back, but nothing was installed over it).
      */
-    static void restore(ThreadState state, Snapshot previous, ThreadLocalAccessor<?>[] accessors) {
+    static void restore(ThreadState state, Snapshot previous, CarriedThreadLocal<?>[] accessors) {
         if (state.inAccessor) {
             return;
         }
-        ThreadLocalAccessor<?>[] carriedBy = snapshots.carriedBy(previous);
+        CarriedThreadLocal<?>[] carriedBy = snapshots.carriedBy(previous);
         Object[] carried = snapshots.carried(previous);
         state.inAccessor = true;
         try {
@@ -157,9 +157,9 @@ final class CarriedThreadLocals {
     }
 
     /** {@code previous}'s carried values in {@code accessors}' order, in a new array. */
-    private static Object[] previousValues(Snapshot previous, ThreadLocalAccessor<?>[] accessors) {
+    private static Object[] previousValues(Snapshot previous, CarriedThreadLocal<?>[] accessors) {
         Object[] values = new Object[accessors.length];
-        ThreadLocalAccessor<?>[] carriedBy = previous == null ? null : snapshots.carriedBy(previous);
+        CarriedThreadLocal<?>[] carriedBy = previous == null ? null : snapshots.carriedBy(previous);
         if (carriedBy != null) {
             Object[] carried = snapshots.carried(previous);
             for (int i = 0; i < accessors.length; i++) {
@@ -179,8 +179,8 @@ final class CarriedThreadLocals {
         return snapshots.entries(snapshot);
     }
 
-    private static Object valueFor(ThreadLocalAccessor<?>[] accessors, int index,
-                                   ThreadLocalAccessor<?>[] carriedBy, Object[] carried) {
+    private static Object valueFor(CarriedThreadLocal<?>[] accessors, int index,
+                                   CarriedThreadLocal<?>[] carriedBy, Object[] carried) {
         if (carriedBy == accessors) {
             return carried[index];
         }
@@ -194,9 +194,9 @@ final class CarriedThreadLocals {
     }
 
     private static Object install(ScopedAccessor accessor, Object value, Snapshot previous,
-                                  ThreadLocalAccessor<?>[] accessors, int index) {
+                                  CarriedThreadLocal<?>[] accessors, int index) {
         Object previousValue = null;
-        ThreadLocalAccessor<?>[] carriedBy = previous == null ? null : snapshots.carriedBy(previous);
+        CarriedThreadLocal<?>[] carriedBy = previous == null ? null : snapshots.carriedBy(previous);
         if (carriedBy != null) {
             previousValue = valueFor(accessors, index, carriedBy, snapshots.carried(previous));
         }
@@ -216,7 +216,7 @@ final class CarriedThreadLocals {
         }
     }
 
-    private static Object read(ThreadLocalAccessor<?> accessor) {
+    private static Object read(CarriedThreadLocal<?> accessor) {
         try {
             return accessor.read();
         } catch (Throwable t) {
@@ -226,12 +226,12 @@ final class CarriedThreadLocals {
     }
 
     @SuppressWarnings("unchecked")
-    private static void write(ThreadLocalAccessor<?> accessor, Object value) {
+    private static void write(CarriedThreadLocal<?> accessor, Object value) {
         try {
             if (value == null) {
                 accessor.clear();
             } else {
-                ((ThreadLocalAccessor<Object>) accessor).write(value);
+                ((CarriedThreadLocal<Object>) accessor).write(value);
             }
         } catch (Throwable t) {
             report(accessor, value == null ? "clear" : "write", t);

@@ -1,6 +1,6 @@
 package dev.taskctx.internal;
 
-import dev.taskctx.ThreadLocalAccessor;
+import dev.taskctx.CarriedThreadLocal;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -16,7 +16,7 @@ import java.util.Set;
  * first use: SLF4J has bound its backend by then, so a capture (even one inside a Thread constructor)
  * never starts SLF4J's initialisation, and each copy of SLF4J in its own class loader gets its own bridge.
  */
-final class MdcBridge implements ThreadLocalAccessor<Map<?, ?>> {
+final class MdcBridge implements CarriedThreadLocal<Map<?, ?>> {
 
     private static final Set<Class<?>> BRIDGED = Collections.newSetFromMap(new IdentityHashMap<>());
     /** The fast path of {@link #inUse}: every MDC.put ends with a comparison against it. */

@@ -1,7 +1,7 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
-import dev.taskctx.ThreadLocalAccessor;
+import dev.taskctx.CarriedThreadLocal;
 import java.util.concurrent.Callable;
 
 /**
@@ -91,7 +91,7 @@ public final class Propagation {
 
     static Snapshot capture(ThreadState state) {
         Snapshot context = state.context;
-        ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
+        CarriedThreadLocal<?>[] accessors = CarriedThreadLocals.registered();
         // With nothing registered, capturing stays one reference read.
         return accessors.length == 0 ? context : CarriedThreadLocals.capture(state, context, accessors);
     }
@@ -103,7 +103,7 @@ public final class Propagation {
 
     static void restore(ThreadState state, Snapshot previous) {
         state.context = previous;
-        ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
+        CarriedThreadLocal<?>[] accessors = CarriedThreadLocals.registered();
         if (accessors.length != 0) {
             CarriedThreadLocals.restore(state, previous, accessors);
         }
@@ -112,7 +112,7 @@ public final class Propagation {
     /** Installs {@code snapshot} over {@code previous} (null: nothing to put back); returns what {@link #restore} takes. */
     static Snapshot write(ThreadState state, Snapshot snapshot, Snapshot previous) {
         state.context = snapshot;
-        ThreadLocalAccessor<?>[] accessors = CarriedThreadLocals.registered();
+        CarriedThreadLocal<?>[] accessors = CarriedThreadLocals.registered();
         return accessors.length == 0 ? previous : CarriedThreadLocals.install(state, snapshot, previous, accessors);
     }
 
@@ -124,12 +124,12 @@ public final class Propagation {
     // ---- carried thread-locals ----------------------------------------------------------------
 
     /** Carries {@code accessor}'s thread-local with the context from the next capture on; once per accessor. */
-    public static void register(ThreadLocalAccessor<?> accessor) {
+    public static void register(CarriedThreadLocal<?> accessor) {
         CarriedThreadLocals.register(accessor);
     }
 
     /** Stops carrying {@code accessor}'s thread-local; does nothing if it is not registered. */
-    public static void unregister(ThreadLocalAccessor<?> accessor) {
+    public static void unregister(CarriedThreadLocal<?> accessor) {
         CarriedThreadLocals.unregister(accessor);
     }
 

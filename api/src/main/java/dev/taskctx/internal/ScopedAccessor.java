@@ -1,6 +1,6 @@
 package dev.taskctx.internal;
 
-import dev.taskctx.ThreadLocalAccessor;
+import dev.taskctx.CarriedThreadLocal;
 
 /**
  * A carried thread-local whose install must be undone by its own restore, not by writing the previous
@@ -9,7 +9,7 @@ import dev.taskctx.ThreadLocalAccessor;
  * reads it with {@link #read()} like any accessor, but installs and restores it through the two methods
  * below; {@code write} and {@code clear} are never called. Internal.
  */
-interface ScopedAccessor extends ThreadLocalAccessor<Object> {
+interface ScopedAccessor extends CarriedThreadLocal<Object> {
 
     /**
      * Installs {@code value} (what {@link #read()} returned on the submitting thread, or {@code null}: none)

@@ -1,7 +1,7 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
-import dev.taskctx.ThreadLocalAccessor;
+import dev.taskctx.CarriedThreadLocal;
 
 /**
  * The part of a {@link Snapshot} only the propagation core sees: the values of registered
@@ -11,13 +11,13 @@ import dev.taskctx.ThreadLocalAccessor;
 public interface SnapshotAccess {
 
     /** A snapshot with the entries of {@code entries} and {@code values[i]} read from {@code accessors[i]}. */
-    Snapshot carrying(Snapshot entries, ThreadLocalAccessor<?>[] accessors, Object[] values);
+    Snapshot carrying(Snapshot entries, CarriedThreadLocal<?>[] accessors, Object[] values);
 
     /** {@code snapshot} without the thread-local values it carries; {@code snapshot} itself when it carries none. */
     Snapshot entries(Snapshot snapshot);
 
     /** The accessors whose values {@code snapshot} carries, or {@code null}. */
-    ThreadLocalAccessor<?>[] carriedBy(Snapshot snapshot);
+    CarriedThreadLocal<?>[] carriedBy(Snapshot snapshot);
 
     /** The values {@code snapshot} carries, index for index with {@link #carriedBy}, or {@code null}. */
     Object[] carried(Snapshot snapshot);

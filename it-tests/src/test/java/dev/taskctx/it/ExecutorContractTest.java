@@ -62,14 +62,16 @@ class ExecutorContractTest {
                         ExecutorService pool = Executors.newSingleThreadExecutor();
                         return ExecutorKind.pool(pool, pool::submit);
                     }),
+                    // On JDK 25 a second worker was seen taking the later tasks (2 runs in 7 of the suite); every
+                    // later task must still see nothing, whichever worker runs it.
                     ExecutorKind.of("ScheduledThreadPoolExecutor execute", () -> {
                         ScheduledExecutorService pool = Executors.newScheduledThreadPool(1);
                         return ExecutorKind.pool(pool, pool::execute);
-                    }),
+                    }).anyOfSeveralWorkers(),
                     ExecutorKind.of("ScheduledThreadPoolExecutor schedule", () -> {
                         ScheduledExecutorService pool = Executors.newScheduledThreadPool(1);
                         return ExecutorKind.pool(pool, task -> pool.schedule(task, 1, TimeUnit.MILLISECONDS));
-                    }),
+                    }).anyOfSeveralWorkers(),
                     ExecutorKind.of("application Executor with its own queue and thread", () -> {
                         QueueExecutor executor = new QueueExecutor();
                         return ExecutorKind.closing(executor::execute, executor.queue);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskctx.Snapshot;
 import dev.taskctx.TaskContext;
-import dev.taskctx.ThreadLocalAccessor;
+import dev.taskctx.CarriedThreadLocal;
 import java.io.File;
 import java.net.URL;
 import java.net.URLClassLoader;
@@ -108,7 +108,7 @@ class SecondApiCopyTest {
                 return TaskContext.get("from_task");
             }) + " after=" + TaskContext.get("from_task"));
             ThreadLocal<String> tenant = new ThreadLocal<>();
-            ThreadLocalAccessor<String> accessor = new ThreadLocalAccessor<>() {
+            CarriedThreadLocal<String> accessor = new CarriedThreadLocal<>() {
                 @Override
                 public String read() {
                     return tenant.get();

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The SPI without the agent: a registered thread-local travels with explicit propagation, as copies. */
-class ThreadLocalAccessorTest {
+class CarriedThreadLocalTest {
 
     private static final ThreadLocal<String> TENANT = TenantThreadLocal.TENANT;
-    private static final ThreadLocalAccessor<String> TENANT_ACCESSOR = TenantThreadLocal.ACCESSOR;
+    private static final CarriedThreadLocal<String> TENANT_ACCESSOR = TenantThreadLocal.ACCESSOR;
 
     private ExecutorService pool;
 
@@ -103,7 +103,7 @@ class ThreadLocalAccessorTest {
 
     @Test
     void failingAccessorIsReportedOnceAndTheTaskStillRuns() throws Exception {
-        ThreadLocalAccessor<String> failing = new ThreadLocalAccessor<>() {
+        CarriedThreadLocal<String> failing = new CarriedThreadLocal<>() {
             @Override
             public String read() {
                 throw new IllegalStateException("broken accessor");

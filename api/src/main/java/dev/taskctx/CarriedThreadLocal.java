@@ -13,9 +13,13 @@ package dev.taskctx;
  * methods are called on the thread whose value they read or change. An exception they throw is
  * reported once on stderr and the value is not carried; the hand-off itself goes on.
  *
+ * <p>Named apart from Micrometer context-propagation's {@code io.micrometer.context.ThreadLocalAccessor},
+ * which has other methods: an application can have both without importing the wrong one. taskctx
+ * carries Micrometer's accessors too (agent option {@code micrometer}).
+ *
  * @param <T> the type of the value
  */
-public interface ThreadLocalAccessor<T> {
+public interface CarriedThreadLocal<T> {
 
     /** The calling thread's value, or {@code null} when it has none (then nothing is carried). */
     T read();
