@@ -17,7 +17,7 @@ final class Coroutines {
     /** A coroutine was constructed on this thread: its own context starts as a copy of the creator's (also an empty one). */
     static void created(Object coroutineContext) {
         if (coroutineContext != null) {
-            Propagation.TASKS.put(coroutineContext, Propagation.capture(), true);
+            Propagation.COROUTINES.put(coroutineContext, Propagation.capture(), true);
         }
     }
 
@@ -27,7 +27,7 @@ final class Coroutines {
      */
     static void resumes(Object coroutineContext) {
         ThreadState state = ThreadState.current();
-        Snapshot binding = Propagation.TASKS.peek(coroutineContext);
+        Snapshot binding = Propagation.COROUTINES.peek(coroutineContext);
         Snapshot previous = Propagation.capture(state);
         Snapshot replaced = Propagation.write(state, binding == null ? Snapshot.empty() : binding, previous);
         CoroutineFrames frames = state.coroutines;
@@ -52,8 +52,8 @@ final class Coroutines {
         }
         Snapshot binding = frames.binding(frame);
         if (binding != null && CarriedThreadLocals.registered().length != 0 && state.context == frames.ownEntries(frame)
-                && Propagation.TASKS.peek(coroutineContext) == binding) {
-            Propagation.TASKS.put(coroutineContext, Propagation.capture(state), true);
+                && Propagation.COROUTINES.peek(coroutineContext) == binding) {
+            Propagation.COROUTINES.put(coroutineContext, Propagation.capture(state), true);
         }
         Snapshot replaced = frames.replaced(frame);
         frames.endFrom(frame);
@@ -73,7 +73,7 @@ final class Coroutines {
             return;
         }
         Snapshot binding = Propagation.capture(state);
-        Propagation.TASKS.put(frames.coroutineContext(top), binding, true);
+        Propagation.COROUTINES.put(frames.coroutineContext(top), binding, true);
         frames.update(top, state.context, binding);
     }
 }

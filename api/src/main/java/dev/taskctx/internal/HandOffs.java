@@ -216,9 +216,13 @@ final class HandOffs {
      * JDK 25's {@code ForkJoinPool}); nothing is bound for an empty context.
      */
     static void bindCurrent(Object task, boolean keepAfterRun) {
+        bindCurrent(Propagation.TASKS, task, keepAfterRun);
+    }
+
+    private static void bindCurrent(TaskTable table, Object task, boolean keepAfterRun) {
         Snapshot snapshot = Propagation.capture();
         if (!Propagation.carriesNothing(snapshot) && task != null) {
-            Propagation.TASKS.put(task, snapshot, keepAfterRun);
+            table.put(task, snapshot, keepAfterRun);
         }
     }
 
@@ -242,6 +246,6 @@ final class HandOffs {
      * long as the completion object (a two-source completion is tried more than once).
      */
     static void completionRegistered(Object completion) {
-        bindCurrent(completion, true);
+        bindCurrent(Propagation.COMPLETIONS, completion, true);
     }
 }

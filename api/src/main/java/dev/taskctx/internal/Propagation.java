@@ -13,8 +13,16 @@ import java.util.concurrent.Callable;
  */
 public final class Propagation {
 
-    /** Snapshots bound beside tasks, completions and coroutines; package-private for the other hook classes. */
+    /**
+     * Snapshots bound beside tasks handed to pools, fork/join queues and timers. Kept apart from the
+     * long-lived bindings below, so that while no pool task waits with a context, an empty hand-off
+     * finds the table empty without computing the task's identity hash.
+     */
     static final TaskTable TASKS = new TaskTable();
+    /** Snapshots of {@code CompletableFuture} completions, bound for as long as the completion lives. */
+    static final TaskTable COMPLETIONS = new TaskTable();
+    /** Each kotlinx coroutine's own context, keyed by its {@code CoroutineContext}. */
+    static final TaskTable COROUTINES = new TaskTable();
 
     private static volatile boolean agentActive;
     private static volatile boolean threadPropagation = true;
@@ -159,7 +167,7 @@ public final class Propagation {
     private static final class Cleaner implements Runnable {
         @Override
         public void run() {
-            TASKS.expungeForever();
+            TaskTable.expungeForever();
         }
     }
 

@@ -26,13 +26,15 @@ final class TaskTable {
     private static final int STRIPES = 64;
 
     private static final class Entry extends WeakReference<Object> {
+        final TaskTable table;
         final int hash;
         final Snapshot snapshot;
         final boolean keepAfterRun;
         Entry next;
 
-        Entry(Object task, int hash, Snapshot snapshot, boolean keepAfterRun, Entry next, ReferenceQueue<Object> queue) {
-            super(task, queue);
+        Entry(TaskTable table, Object task, int hash, Snapshot snapshot, boolean keepAfterRun, Entry next) {
+            super(task, COLLECTED);
+            this.table = table;
             this.hash = hash;
             this.snapshot = snapshot;
             this.keepAfterRun = keepAfterRun;
@@ -74,7 +76,8 @@ final class TaskTable {
      * otherwise install in the header of every task handed off with an empty context.
      */
     private final AtomicInteger occupiedStripes = new AtomicInteger();
-    private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
+    /** Entries of every table whose key was collected; one cleaner thread expunges them all. */
+    private static final ReferenceQueue<Object> COLLECTED = new ReferenceQueue<>();
 
     TaskTable() {
         for (int i = 0; i < STRIPES; i++) {
@@ -116,7 +119,7 @@ final class TaskTable {
                     if (!replace && e.snapshot != snapshot) {
                         return false;
                     }
-                    Entry replacement = new Entry(task, h, snapshot, keepAfterRun, e.next, collected);
+                    Entry replacement = new Entry(this, task, h, snapshot, keepAfterRun, e.next);
                     if (prev == null) {
                         buckets[index] = replacement;
                     } else {
@@ -125,7 +128,7 @@ final class TaskTable {
                     return true;
                 }
             }
-            buckets[index] = new Entry(task, h, snapshot, keepAfterRun, first, collected);
+            buckets[index] = new Entry(this, task, h, snapshot, keepAfterRun, first);
             if (stripe.empty) {
                 stripe.empty = false;
                 occupiedStripes.incrementAndGet();
@@ -234,15 +237,15 @@ final class TaskTable {
         stripe.buckets = grown;
     }
 
-    /** Drops entries whose task was collected; blocks waiting for them. Run by one daemon thread. */
-    void expungeForever() {
+    /** Drops entries, of every table, whose key was collected; blocks waiting for them. Run by one daemon thread. */
+    static void expungeForever() {
         while (true) {
             try {
-                Entry stale = (Entry) collected.remove();
-                Stripe stripe = stripes[stale.hash & (STRIPES - 1)];
+                Entry stale = (Entry) COLLECTED.remove();
+                Stripe stripe = stale.table.stripes[stale.hash & (STRIPES - 1)];
                 stripe.lock();
                 try {
-                    unlink(stripe, stale.hash, null, stale);
+                    stale.table.unlink(stripe, stale.hash, null, stale);
                 } finally {
                     stripe.unlock();
                 }
