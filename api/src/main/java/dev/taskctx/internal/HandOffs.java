@@ -55,9 +55,9 @@ final class HandOffs {
      * {@link #handOff} at {@code ThreadPoolExecutor.execute}; returns the task to queue. The binding
      * is one per task object, so two cases need care. A task object handed off again after a pool
      * rejected, discarded or removed it without running it still has the binding from then: handed
-     * off with an empty context, that binding is dropped. A task object that is still waiting with
-     * another snapshot (one {@code Runnable} instance submitted by two requests) is queued this time
-     * in a {@code SnapshotRunnable}, so that each run sees its own submitter's context. A task of the
+     * off with an empty context, that binding is dropped. A task object that is still waiting (one
+     * {@code Runnable} instance submitted twice, by one request or by two) is queued this time in a
+     * {@code SnapshotRunnable}, so that every run sees its own submitter's context. A task of the
      * JDK's internal packages is bound to nothing.
      */
     static Runnable handOffToPool(Runnable task) {

@@ -98,8 +98,9 @@ final class TaskTable {
     }
 
     /**
-     * Binds {@code snapshot} to {@code task} unless the task is bound to another snapshot already;
-     * returns whether {@code task} is now bound to {@code snapshot}.
+     * Binds {@code snapshot} to {@code task} unless the task is bound already (to any snapshot: a run
+     * drops the binding, so a task object queued twice needs a binding per queued run); returns whether
+     * it bound.
      */
     boolean bindIfUnbound(Object task, Snapshot snapshot) {
         return bind(task, snapshot, false, false);
@@ -116,7 +117,7 @@ final class TaskTable {
             Entry prev = null;
             for (Entry e = first; e != null; prev = e, e = e.next) {
                 if (e.get() == task) {
-                    if (!replace && e.snapshot != snapshot) {
+                    if (!replace) {
                         return false;
                     }
                     Entry replacement = new Entry(this, task, h, snapshot, keepAfterRun, e.next);

@@ -120,6 +120,32 @@ class ContextIsolationTest {
     }
 
     @Test
+    void sameTaskObjectQueuedThreeTimesByOneRequestRunsThreeTimesInItsContext() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        pool.execute(() -> {
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        java.util.List<Object> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        CountDownLatch ran = new CountDownLatch(3);
+        Runnable shared = () -> {
+            seen.add(TaskContext.get("request_id"));
+            ran.countDown();
+        };
+        TaskContext.set("request_id", "request-A");
+        pool.execute(shared);
+        pool.execute(shared);
+        pool.execute(shared);
+        TaskContext.clear();
+        release.countDown();
+        assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactly("request-A", "request-A", "request-A");
+    }
+
+    @Test
     void removeAndClearInTaskAffectOnlyTheTask() throws Exception {
         TaskContext.set("request_id", "keep");
         TaskContext.set("other", "keep-too");
