@@ -135,10 +135,12 @@ public final class BenchMain {
         if (applicationRuns > 0) {
             Map<Agents, double[][]> application = StartupTimer.measureApplication(applicationRuns);
             table.append("\nStart-up of a Spring Boot 4 web application (springboot.StartupApplication), ")
-                    .append(applicationRuns).append(" launches per set-up, taking turns (ms since launch):\n\n");
+                    .append(applicationRuns).append(" launches per set-up, taking turns (ms since launch;"
+                    + " classes counted in a warm-up launch with -Xlog:class+load):\n\n");
             table.append("| set-up | to started, median | min | added vs no agent (median)"
-                    + " | to first response, median | min | added vs no agent (median) |\n");
-            table.append("|---|---:|---:|---:|---:|---:|---:|\n");
+                    + " | to first response, median | min | added vs no agent (median)"
+                    + " | classes loaded | of them from class path or agent jars |\n");
+            table.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             double[][] base = application.get(Agents.NONE);
             for (Agents agents : Agents.values()) {
                 double[][] values = application.get(agents);
@@ -148,7 +150,8 @@ public final class BenchMain {
                     table.append(String.format(Locale.ROOT, " | %.0f | %.0f | %+.0f", median,
                             StartupTimer.min(values[measure]), median - StartupTimer.median(base[measure])));
                 }
-                table.append(" |\n");
+                double[] classes = values[StartupTimer.CLASSES];
+                table.append(String.format(Locale.ROOT, " | %.0f | %.0f |%n", classes[0], classes[1]));
             }
         }
         System.out.println();

@@ -53,7 +53,14 @@ final class StartupTimer {
         return millis;
     }
 
-    /** Per set-up: {@code [STARTED][run]} and {@code [FIRST_RESPONSE][run]} in ms since the launch, after one warm-up launch each. */
+    /** Index of the classes the warm-up launch loaded (all, and from the class path or agent jars) in {@link #measureApplication}'s arrays. */
+    static final int CLASSES = 2;
+
+    /**
+     * Per set-up: {@code [STARTED][run]} and {@code [FIRST_RESPONSE][run]} in ms since the launch, after
+     * one warm-up launch each, which logs class loading: {@code [CLASSES]} holds the classes it loaded,
+     * all and those from the class path or agent jars.
+     */
     static Map<Agents, double[][]> measureApplication(int runs) throws Exception {
         String java = java();
         File target = Agents.target();
@@ -64,8 +71,7 @@ final class StartupTimer {
         String classPath = new File(target, "classes").getPath() + File.pathSeparator + lib.getPath() + File.separator + "*";
         Map<Agents, double[][]> millis = new EnumMap<>(Agents.class);
         for (Agents agents : Agents.values()) {
-            millis.put(agents, new double[2][runs]);
-            launchApplication(java, agents, classPath);
+            millis.put(agents, new double[][] {new double[runs], new double[runs], countClasses(java, agents, classPath)});
         }
         for (int run = 0; run < runs; run++) {
             for (Agents agents : Agents.values()) {
@@ -104,10 +110,31 @@ final class StartupTimer {
         }
     }
 
-    private static double[] launchApplication(String java, Agents agents, String classPath) throws Exception {
+    private static double[] countClasses(String java, Agents agents, String classPath) throws Exception {
+        File log = File.createTempFile("classes", ".log");
+        try {
+            launchApplication(java, agents, classPath, "-Xlog:class+load=info:file=" + log.getAbsolutePath());
+            long all = 0;
+            long notJdk = 0;
+            for (String line : Files.readAllLines(log.toPath(), StandardCharsets.UTF_8)) {
+                all++;
+                // class path and agent jars; an agent's boot class path entry is logged as a bare path
+                if (line.contains("source: file:") || line.contains("source: jar:") || line.contains("source: /")) {
+                    notJdk++;
+                }
+            }
+            return new double[] {all, notJdk};
+        } finally {
+            log.delete();
+        }
+    }
+
+    private static double[] launchApplication(String java, Agents agents, String classPath, String... options)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(agents.jvmArgs());
+        command.addAll(Arrays.asList(options));
         command.addAll(Arrays.asList("-cp", classPath, APPLICATION));
         long start = System.nanoTime();
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
