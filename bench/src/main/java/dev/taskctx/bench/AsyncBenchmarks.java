@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 
 /** CompletableFuture and parallel streams on the default (common) pool, with 3 entries in the context (µs/op). */
 @BenchmarkMode(Mode.AverageTime)
@@ -40,9 +41,18 @@ public class AsyncBenchmarks {
         }
     }
 
+    @State(Scope.Benchmark)
+    public static class DefaultExecutor {
+
+        @Setup(Level.Trial)
+        public void check(BenchmarkParams params) throws Exception {
+            Propagation.check(params, probe -> CompletableFuture.runAsync(probe).join());
+        }
+    }
+
     /** supplyAsync then four thenApplyAsync stages on the default executor, joined. */
     @Benchmark
-    public int completableFutureChain(ThreeEntries context) {
+    public int completableFutureChain(ThreeEntries context, DefaultExecutor checked) {
         CompletableFuture<Integer> stage = CompletableFuture.supplyAsync(() -> 1);
         for (int i = 1; i < STAGES; i++) {
             stage = stage.thenApplyAsync(x -> x + 1);
