@@ -81,6 +81,8 @@ public final class BenchMain {
             jvmArgs.add("-D" + Propagation.REPORT_PROPERTY + "=" + propagationReport.getAbsolutePath());
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .include(only)
+                    // needs the agent's micrometer option: run by JMH's own main, see bench/README.md
+                    .exclude(MicrometerBenchmarks.class.getName())
                     .jvmArgsAppend(jvmArgs.toArray(new String[0]))
                     .addProfiler(GCProfiler.class)
                     .shouldFailOnError(true)

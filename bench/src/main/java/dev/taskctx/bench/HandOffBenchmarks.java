@@ -237,7 +237,7 @@ public class HandOffBenchmarks {
      * The queued batch with task objects made once per trial, each executed once per batch: a task class
      * that is not a new lambda per hand-off (no task allocated, a long-lived identity). Each object is
      * in the queue at most once at a time: one object queued twice at once carries the context to its
-     * first run only, with taskctx and with OpenTelemetry's agent alike.
+     * first run only with OpenTelemetry's agent (taskctx queues the second hand-off in a wrapper).
      */
     @Benchmark
     @OperationsPerInvocation(BATCH)
@@ -326,7 +326,7 @@ public class HandOffBenchmarks {
      * A batch of new no-op tasks queued while the only worker is held by a gate task, then run in one
      * go, waited for.
      */
-    private static void queuedBatch(Executor executor) throws InterruptedException {
+    static void queuedBatch(Executor executor) throws InterruptedException {
         CountDownLatch done = new CountDownLatch(BATCH);
         CountDownLatch gate = hold(executor);
         for (int i = 0; i < BATCH; i++) {
@@ -388,7 +388,7 @@ public class HandOffBenchmarks {
         }
     }
 
-    private static void stopAndWait(ExecutorService executor) throws InterruptedException {
+    static void stopAndWait(ExecutorService executor) throws InterruptedException {
         executor.shutdown();
         executor.awaitTermination(30, TimeUnit.SECONDS);
     }
