@@ -33,9 +33,10 @@ final class HandOffs {
     }
 
     /**
-     * A task is being handed to a pool that keeps its identity ({@code ThreadPoolExecutor},
-     * {@code ScheduledThreadPoolExecutor}): binds the current snapshot to it beside the task, and
-     * marks the thread as inside a hand-off until {@link #handOffDone}.
+     * A task is being queued where its identity is observable and it is run by a hook of ours: a
+     * fork/join work queue, {@code ScheduledThreadPoolExecutor.delayedExecute}, {@code Timer.sched}
+     * ({@code ThreadPoolExecutor.execute} has {@link #handOffToPool}). Binds the current snapshot beside
+     * the task, and marks the thread as inside a hand-off until {@link #handOffDone}.
      *
      * @param keepAfterRun the task runs again (a periodic task) and keeps its snapshot
      */
@@ -242,10 +243,12 @@ final class HandOffs {
 
     /**
      * A dependent stage was registered on a {@code CompletableFuture}: when the future completes, it
-     * runs with the registering code's context, not the completing thread's. The binding lives as
-     * long as the completion object (a two-source completion is tried more than once).
+     * runs with the registering code's context, not the completing thread's. A stage of one future fires
+     * once, at its first synchronous or nested {@code tryFire} (the binding goes then); a stage of two
+     * ({@code thenCombine}, {@code applyToEither}) is tried once per source and keeps its binding for as
+     * long as it lives.
      */
-    static void completionRegistered(Object completion) {
-        bindCurrent(Propagation.COMPLETIONS, completion, true);
+    static void completionRegistered(Object completion, boolean twoSources) {
+        bindCurrent(Propagation.COMPLETIONS, completion, twoSources);
     }
 }

@@ -74,7 +74,7 @@ final class TaskRuns {
         if (mode == COMPLETION_ASYNC) {
             return null;
         }
-        Snapshot bound = Propagation.COMPLETIONS.peek(completion);
+        Snapshot bound = Propagation.COMPLETIONS.forRun(completion);
         return Propagation.install(bound == null ? Snapshot.empty() : bound);
     }
 }
