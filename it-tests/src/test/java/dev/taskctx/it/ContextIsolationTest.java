@@ -95,32 +95,21 @@ class ContextIsolationTest {
 
     @Test
     void sameTaskObjectQueuedByTwoRequestsRunsOnceInEachContext() throws Exception {
-        CountDownLatch release = new CountDownLatch(1);
-        pool.execute(() -> {
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        });
-        java.util.List<Object> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        CountDownLatch ran = new CountDownLatch(2);
-        Runnable shared = () -> {
-            seen.add(TaskContext.get("request_id"));
-            ran.countDown();
-        };
-        TaskContext.set("request_id", "request-A");
-        pool.execute(shared);
-        TaskContext.set("request_id", "request-B");
-        pool.execute(shared);
-        TaskContext.clear();
-        release.countDown();
-        assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(seen).containsExactly("request-A", "request-B");
+        assertThat(runsOfOneTaskObjectQueuedBy("request-A", "request-B")).containsExactly("request-A", "request-B");
     }
 
     @Test
     void sameTaskObjectQueuedThreeTimesByOneRequestRunsThreeTimesInItsContext() throws Exception {
+        assertThat(runsOfOneTaskObjectQueuedBy("request-A", "request-A", "request-A"))
+                .containsExactly("request-A", "request-A", "request-A");
+    }
+
+    /**
+     * Queues one {@code Runnable} object once per request, each time with that request's context, while
+     * the pool's only worker is held, so that every hand-off finds the earlier ones still waiting; returns
+     * the {@code request_id} each run saw, in order.
+     */
+    private java.util.List<Object> runsOfOneTaskObjectQueuedBy(String... requests) throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         pool.execute(() -> {
             try {
@@ -130,19 +119,19 @@ class ContextIsolationTest {
             }
         });
         java.util.List<Object> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-        CountDownLatch ran = new CountDownLatch(3);
+        CountDownLatch ran = new CountDownLatch(requests.length);
         Runnable shared = () -> {
             seen.add(TaskContext.get("request_id"));
             ran.countDown();
         };
-        TaskContext.set("request_id", "request-A");
-        pool.execute(shared);
-        pool.execute(shared);
-        pool.execute(shared);
+        for (String request : requests) {
+            TaskContext.set("request_id", request);
+            pool.execute(shared);
+        }
         TaskContext.clear();
         release.countDown();
         assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
-        assertThat(seen).containsExactly("request-A", "request-A", "request-A");
+        return seen;
     }
 
     @Test
