@@ -29,6 +29,7 @@ final class AgentOptions {
         DEFAULTS.put("scheduled", "on");
         DEFAULTS.put("timer", "on");
         DEFAULTS.put("guava", "on");
+        DEFAULTS.put("netty", "on");
         DEFAULTS.put("channels", "on");
         DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");

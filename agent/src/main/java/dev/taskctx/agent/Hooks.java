@@ -104,6 +104,14 @@ final class Hooks {
         return new Call("beginCompletion", "(" + OBJECT + "I)" + SNAPSHOT, Arg.THIS, Arg.parameter(0));
     }
 
+    static Call promiseListenerAdded() {
+        return new Call("promiseListenerAdded", "(" + OBJECT + ")V", Arg.THIS);
+    }
+
+    static Call beginPromiseNotification() {
+        return new Call("beginPromiseNotification", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS);
+    }
+
     static Call endTask() {
         return new Call("endTask", "(" + SNAPSHOT + ")V", Arg.KEPT);
     }

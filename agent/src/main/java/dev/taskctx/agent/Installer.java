@@ -26,6 +26,7 @@ public final class Installer extends AgentEntry {
             new ScheduledExecutorInstrumentation(),
             new TimerInstrumentation(),
             new GuavaInstrumentation(),
+            new NettyInstrumentation(),
             new AsyncChannelInstrumentation(),
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),

@@ -217,6 +217,24 @@ public final class AgentHooks {
         }
     }
 
+    /** A listener is added to a Netty {@code DefaultPromise}. */
+    public static void promiseListenerAdded(Object promise) {
+        try {
+            HandOffs.promiseListenerAdded(promise);
+        } catch (Throwable ignored) {
+            // the listeners run with the completing thread's context
+        }
+    }
+
+    /** A Netty {@code DefaultPromise} begins notifying its listeners; returns what {@link #endTask} puts back. */
+    public static Snapshot beginPromiseNotification(Object promise) {
+        try {
+            return TaskRuns.beginPromiseNotification(promise);
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
     /** A task's begin hook ended; {@code previous} is what it returned. */
     public static void endTask(Snapshot previous) {
         try {

@@ -242,6 +242,25 @@ final class HandOffs {
     }
 
     /**
+     * A listener is added to a Netty {@code DefaultPromise}: its listeners run, whichever thread completes
+     * the promise, with the context of the code that added them. A promise keeps one snapshot for all its
+     * listeners; when they were added with different contexts, they run with the empty one: none of them
+     * sees another's values.
+     */
+    static void promiseListenerAdded(Object promise) {
+        if (promise == null) {
+            return;
+        }
+        Snapshot snapshot = Propagation.capture();
+        Snapshot bound = Propagation.PROMISES.peek(promise);
+        if (bound == null) {
+            Propagation.PROMISES.put(promise, snapshot, true);
+        } else if (bound != snapshot) {
+            Propagation.PROMISES.put(promise, Snapshot.empty(), true);
+        }
+    }
+
+    /**
      * A dependent stage was registered on a {@code CompletableFuture}: when the future completes, it
      * runs with the registering code's context, not the completing thread's. A stage of one future fires
      * once, at its first synchronous or nested {@code tryFire} (the binding goes then); a stage of two

@@ -21,6 +21,8 @@ public final class Propagation {
     static final TaskTable TASKS = new TaskTable();
     /** Snapshots of {@code CompletableFuture} completions, bound for as long as the completion lives. */
     static final TaskTable COMPLETIONS = new TaskTable();
+    /** The context of the code that registered a Netty promise's listeners, keyed by the promise. */
+    static final TaskTable PROMISES = new TaskTable();
     /** Each kotlinx coroutine's own context, keyed by its {@code CoroutineContext}. */
     static final TaskTable COROUTINES = new TaskTable();
 

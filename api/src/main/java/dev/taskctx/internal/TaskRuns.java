@@ -77,4 +77,13 @@ final class TaskRuns {
         Snapshot bound = Propagation.COMPLETIONS.forRun(completion);
         return Propagation.install(bound == null ? Snapshot.empty() : bound);
     }
+
+    /**
+     * A Netty {@code DefaultPromise} notifies its listeners ({@code notifyListenersNow}, on the completing
+     * thread or its event loop): installs the snapshot of the code that added them, or the empty one.
+     */
+    static Snapshot beginPromiseNotification(Object promise) {
+        Snapshot bound = Propagation.PROMISES.peek(promise);
+        return Propagation.install(bound == null ? Snapshot.empty() : bound);
+    }
 }

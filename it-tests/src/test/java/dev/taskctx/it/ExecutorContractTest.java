@@ -41,12 +41,13 @@ class ExecutorContractTest {
         @Override
         List<ExecutorKind> kinds() {
             return List.of(
+                    // One thread: with two, later tasks may all be taken by the other one.
                     ExecutorKind.of("Executors.newFixedThreadPool execute", () -> {
-                        ExecutorService pool = Executors.newFixedThreadPool(2);
+                        ExecutorService pool = Executors.newFixedThreadPool(1);
                         return ExecutorKind.pool(pool, pool::execute);
                     }).throwEndsWorker(),
                     ExecutorKind.of("Executors.newFixedThreadPool submit", () -> {
-                        ExecutorService pool = Executors.newFixedThreadPool(2);
+                        ExecutorService pool = Executors.newFixedThreadPool(1);
                         return ExecutorKind.pool(pool, pool::submit);
                     }),
                     // A hand-off made before the last task's thread is back polling starts another thread.
@@ -139,7 +140,7 @@ class ExecutorContractTest {
                     ExecutorKind.of("CompletableFuture.runAsync default executor",
                             () -> ExecutorKind.shared(CompletableFuture::runAsync)).anyOfSeveralWorkers(),
                     ExecutorKind.of("CompletableFuture.runAsync given executor", () -> {
-                        ExecutorService pool = Executors.newFixedThreadPool(2);
+                        ExecutorService pool = Executors.newFixedThreadPool(1);
                         return ExecutorKind.pool(pool, task -> CompletableFuture.runAsync(task, pool));
                     }));
         }

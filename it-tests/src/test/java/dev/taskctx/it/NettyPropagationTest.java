@@ -7,6 +7,7 @@ import io.netty.channel.DefaultEventLoopGroup;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
@@ -193,5 +194,62 @@ class NettyPropagationTest {
                 .as("a later task without a context").isNull();
         RequestPayload.assertCollected(payload);
         assertThat(group.isShutdown()).as("the group lives on").isFalse();
+    }
+
+    /** Completes {@code promise} from a thread of its own whose context holds {@code rid} = {@code completer}. */
+    private static void completeFromAnotherRequest(Promise<Object> promise, String completer) throws InterruptedException {
+        Thread thread = new Thread(() -> {
+            TaskContext.set("rid", completer);
+            promise.setSuccess("done");
+        });
+        thread.start();
+        thread.join(10_000);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("groupKinds")
+    void promiseListenerRunsWithTheRegisteringContextNotTheCompletersOne(String kind, Supplier<EventLoopGroup> groupKind)
+            throws Exception {
+        EventLoopGroup group = group(groupKind);
+        Promise<Object> promise = group.next().newPromise();
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        TaskContext.set("rid", "registering");
+        promise.addListener(future -> seen.complete(TaskContext.get("rid")));
+        TaskContext.clear();
+        completeFromAnotherRequest(promise, "completer");
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("registering");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("groupKinds")
+    void promiseListenerAddedWithoutAContextSeesNothingOfTheCompleter(String kind, Supplier<EventLoopGroup> groupKind)
+            throws Exception {
+        EventLoopGroup group = group(groupKind);
+        Promise<Object> promise = group.next().newPromise();
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        promise.addListener(future -> seen.complete(String.valueOf(TaskContext.get("rid"))));
+        completeFromAnotherRequest(promise, "completer");
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("null");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("groupKinds")
+    void listenersAddedByTwoRequestsSeeNeitherRequestsValue(String kind, Supplier<EventLoopGroup> groupKind)
+            throws Exception {
+        EventLoopGroup group = group(groupKind);
+        Promise<Object> promise = group.next().newPromise();
+        Queue<Object> seen = new ConcurrentLinkedQueue<>();
+        CountDownLatch ran = new CountDownLatch(2);
+        for (String request : new String[] {"request-A", "request-B"}) {
+            TaskContext.set("rid", request);
+            promise.addListener(future -> {
+                seen.add(String.valueOf(TaskContext.get("rid")));
+                ran.countDown();
+            });
+        }
+        TaskContext.clear();
+        completeFromAnotherRequest(promise, "completer");
+        assertThat(ran.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(seen).containsExactly("null", "null");
     }
 }

@@ -1,0 +1,30 @@
+package dev.taskctx.agent;
+
+import dev.taskctx.agent.MethodHook.Result;
+
+/**
+ * Netty's futures: the listeners of a {@code DefaultPromise} (and so of every {@code ChannelFuture})
+ * run with the context of the code that added them, not with that of whichever thread completes the
+ * promise, as {@code CompletableFuture}'s dependent stages and Guava's listeners do. Every
+ * {@code addListener}/{@code addListeners} ends in {@code addListener0}, where the adding code's
+ * snapshot is bound to the promise; every notification runs in {@code notifyListenersNow}, where it
+ * is installed. Netty's executors and event loops need nothing here: they are {@code Executor}s and
+ * {@code ScheduledExecutorService}s. Matched by class name; the agent never links to Netty.
+ */
+final class NettyInstrumentation implements HandOffFamily {
+
+    @Override
+    public String name() {
+        return "netty";
+    }
+
+    @Override
+    public void register(WeavingPlan plan, AgentOptions options) {
+        plan.add("io/netty/util/concurrent/DefaultPromise",
+                MethodHook.on("addListener0", "#1").enter(Hooks.promiseListenerAdded()).build(),
+                MethodHook.on("notifyListenersNow", "()V")
+                        .enter(Hooks.beginPromiseNotification(), Result.KEEP)
+                        .exitAlways(Hooks.endTask())
+                        .build());
+    }
+}
