@@ -25,8 +25,8 @@ final class CompletableFutureInstrumentation implements HandOffFamily {
     public void register(WeavingPlan plan, AgentOptions options) {
         plan.add("java/util/concurrent/CompletableFuture",
                 MethodHook.on("unipush", "#1").enter(Hooks.completionRegistered(Arg.parameter(0))).build(),
-                MethodHook.on("bipush", "#2").enter(Hooks.twoSourceCompletionRegistered(Arg.parameter(1))).build(),
-                MethodHook.on("orpush", "#2").enter(Hooks.twoSourceCompletionRegistered(Arg.parameter(1))).build());
+                MethodHook.on("bipush", "#2").enter(Hooks.completionRegistered(Arg.parameter(1))).build(),
+                MethodHook.on("orpush", "#2").enter(Hooks.completionRegistered(Arg.parameter(1))).build());
         plan.completions.add(MethodHook.on("tryFire", "(I)")
                 .enter(Hooks.beginCompletion(), Result.KEEP)
                 .exitAlways(Hooks.endTask())

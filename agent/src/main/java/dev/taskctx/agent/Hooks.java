@@ -96,10 +96,6 @@ final class Hooks {
         return new Call("completionRegistered", "(" + OBJECT + ")V", completion);
     }
 
-    static Call twoSourceCompletionRegistered(Arg completion) {
-        return new Call("twoSourceCompletionRegistered", "(" + OBJECT + ")V", completion);
-    }
-
     static Call beginCompletion() {
         return new Call("beginCompletion", "(" + OBJECT + "I)" + SNAPSHOT, Arg.THIS, Arg.parameter(0));
     }

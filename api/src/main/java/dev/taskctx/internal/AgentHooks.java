@@ -193,16 +193,7 @@ public final class AgentHooks {
     /** A dependent stage is registered on a {@code CompletableFuture}. */
     public static void completionRegistered(Object completion) {
         try {
-            HandOffs.completionRegistered(completion, false);
-        } catch (Throwable ignored) {
-            // the stage runs with the completing thread's context
-        }
-    }
-
-    /** A dependent stage of two futures ({@code thenCombine}, {@code applyToEither}, ...) is registered. */
-    public static void twoSourceCompletionRegistered(Object completion) {
-        try {
-            HandOffs.completionRegistered(completion, true);
+            HandOffs.completionRegistered(completion);
         } catch (Throwable ignored) {
             // the stage runs with the completing thread's context
         }

@@ -262,12 +262,13 @@ final class HandOffs {
 
     /**
      * A dependent stage was registered on a {@code CompletableFuture}: when the future completes, it
-     * runs with the registering code's context, not the completing thread's. A stage of one future fires
-     * once, at its first synchronous or nested {@code tryFire} (the binding goes then); a stage of two
-     * ({@code thenCombine}, {@code applyToEither}) is tried once per source and keeps its binding for as
-     * long as it lives.
+     * runs with the registering code's context, not the completing thread's. The binding stays while
+     * the stage can still be tried: the registering thread and the completing thread may both try it
+     * (only one claims it), and a stage of two futures is tried once per source. An async stage drops it
+     * when its executor runs it ({@link TaskRuns#beginCompletion}); a synchronous one keeps it until the
+     * stage is collected.
      */
-    static void completionRegistered(Object completion, boolean twoSources) {
-        bindCurrent(Propagation.COMPLETIONS, completion, twoSources);
+    static void completionRegistered(Object completion) {
+        bindCurrent(Propagation.COMPLETIONS, completion, true);
     }
 }

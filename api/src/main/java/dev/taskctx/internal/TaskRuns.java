@@ -72,9 +72,11 @@ final class TaskRuns {
      */
     static Snapshot beginCompletion(Object completion, int mode) {
         if (mode == COMPLETION_ASYNC) {
+            // Claimed and run once by its executor: it is not tried again.
+            Propagation.COMPLETIONS.remove(completion);
             return null;
         }
-        Snapshot bound = Propagation.COMPLETIONS.forRun(completion);
+        Snapshot bound = Propagation.COMPLETIONS.peek(completion);
         return Propagation.install(bound == null ? Snapshot.empty() : bound);
     }
 
