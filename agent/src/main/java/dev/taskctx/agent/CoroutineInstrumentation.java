@@ -29,9 +29,14 @@ final class CoroutineInstrumentation implements HandOffFamily {
     @Override
     public void register(WeavingPlan plan, AgentOptions options) {
         Arg coroutineContext = Arg.THIS.invoking(ABSTRACT_COROUTINE, "getContext", CONTEXT_OF_COROUTINE);
-        plan.add(ABSTRACT_COROUTINE, MethodHook.on("<init>", "(Lkotlin/coroutines/CoroutineContext;ZZ)V")
-                .exitOnReturn(Hooks.coroutineCreated(coroutineContext))
-                .build());
+        plan.add(ABSTRACT_COROUTINE,
+                MethodHook.on("<init>", "(Lkotlin/coroutines/CoroutineContext;ZZ)V")
+                        .exitOnReturn(Hooks.coroutineCreated(coroutineContext))
+                        .build(),
+                // Called once, when the coroutine and its children are done: its binding goes.
+                MethodHook.on("onCompletionInternal", "(Ljava/lang/Object;)V")
+                        .enter(Hooks.coroutineCompleted(coroutineContext))
+                        .build());
         plan.add("kotlinx/coroutines/internal/ThreadContextKt",
                 MethodHook.on("updateThreadContext", "(Lkotlin/coroutines/CoroutineContext;Ljava/lang/Object;)")
                         .includingStatic()

@@ -40,6 +40,10 @@ final class Hooks {
         return new Call("coroutineCreated", "(" + OBJECT + ")V", coroutineContext);
     }
 
+    static Call coroutineCompleted(Arg coroutineContext) {
+        return new Call("coroutineCompleted", "(" + OBJECT + ")V", coroutineContext);
+    }
+
     static Call coroutineResumes(Arg coroutineContext) {
         return new Call("coroutineResumes", "(" + OBJECT + ")V", coroutineContext);
     }

@@ -73,6 +73,15 @@ public final class AgentHooks {
         }
     }
 
+    /** A kotlinx {@code AbstractCoroutine} completed ({@code onCompletionInternal}); its {@code CoroutineContext}. */
+    public static void coroutineCompleted(Object coroutineContext) {
+        try {
+            Coroutines.completed(coroutineContext);
+        } catch (Throwable ignored) {
+            // the binding goes when the context is collected
+        }
+    }
+
     /** kotlinx's {@code updateThreadContext}, or a scope's undispatched start, begins. */
     public static void coroutineResumes(Object coroutineContext) {
         try {

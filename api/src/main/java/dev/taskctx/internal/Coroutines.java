@@ -28,6 +28,16 @@ final class Coroutines {
     }
 
     /**
+     * The coroutine completed, its children too: its code does not run again, and its binding goes now
+     * rather than when its context is collected (a table that holds only running coroutines stays small).
+     */
+    static void completed(Object coroutineContext) {
+        if (coroutineContext != null) {
+            Propagation.COROUTINES.remove(coroutineContext);
+        }
+    }
+
+    /**
      * The coroutine's code starts or resumes on this thread: its own context is installed, or the
      * empty one for a context no coroutine was created with; the resuming thread lends it nothing.
      */
