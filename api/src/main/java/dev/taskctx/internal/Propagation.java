@@ -19,7 +19,10 @@ public final class Propagation {
      * finds the table empty without computing the task's identity hash.
      */
     static final TaskTable TASKS = new TaskTable();
-    /** Snapshots of {@code CompletableFuture} completions, bound for as long as the completion lives. */
+    /**
+     * Snapshots of {@code CompletableFuture} completions: an async one's goes when its executor runs it,
+     * a synchronous one's when the completion is collected (it can be tried more than once).
+     */
     static final TaskTable COMPLETIONS = new TaskTable();
     /** The context of the code that registered a Netty promise's listeners, keyed by the promise. */
     static final TaskTable PROMISES = new TaskTable();

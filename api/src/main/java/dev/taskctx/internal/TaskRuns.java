@@ -72,7 +72,7 @@ final class TaskRuns {
      */
     static Snapshot beginCompletion(Object completion, int mode) {
         if (mode == COMPLETION_ASYNC) {
-            // Claimed and run once by its executor: it is not tried again.
+            // Claimed, and run once by its executor: a later try by another thread finds it claimed and runs nothing.
             Propagation.COMPLETIONS.remove(completion);
             return null;
         }
