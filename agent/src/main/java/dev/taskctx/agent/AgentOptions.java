@@ -35,6 +35,7 @@ final class AgentOptions {
         DEFAULTS.put("mdc", "off");
         DEFAULTS.put("micrometer", "off");
         DEFAULTS.put("apicopies", "on");
+        DEFAULTS.put("fields", "on");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);

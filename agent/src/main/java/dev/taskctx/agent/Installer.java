@@ -32,7 +32,8 @@ public final class Installer extends AgentEntry {
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),
             new MdcInstrumentation(),
-            new MicrometerInstrumentation());
+            new MicrometerInstrumentation(),
+            new TaskFieldInstrumentation());
 
     private Installer() {
     }

@@ -41,10 +41,15 @@ final class Weaver implements ClassFileTransformer {
         }
         try {
             List<MethodHook> hooks = hooksFor(loader, className, redefined, classFile);
-            if (hooks == null || hooks.isEmpty()) {
+            List<BindingField> fields = fieldsFor(className, redefined);
+            if ((hooks == null || hooks.isEmpty()) && fields == null) {
                 return null;
             }
-            byte[] woven = HookWeaver.weave(classFile, hooks);
+            byte[] woven = hooks == null || hooks.isEmpty() ? null : HookWeaver.weave(classFile, hooks);
+            if (fields != null) {
+                byte[] withFields = BindingField.add(woven != null ? woven : classFile, fields);
+                woven = withFields != null ? withFields : woven;
+            }
             if (woven != null && debug) {
                 System.err.println("taskctx: instrumented " + className.replace('/', '.'));
             }
@@ -87,6 +92,23 @@ final class Weaver implements ClassFileTransformer {
         }
         int flags = redefined != null ? SuperTypes.ofLoaded(redefined) : superTypes.of(superName, interfaces, loader);
         return applicationHooks(className, flags, (access & Opcodes.ACC_SYNTHETIC) != 0);
+    }
+
+    /**
+     * The binding fields to add: when the class loads, or when a class that got them is redefined
+     * (its new class file must declare them again); never to a class loaded before the agent.
+     */
+    private List<BindingField> fieldsFor(String className, Class<?> redefined) {
+        List<BindingField> fields = plan.fields.get(className);
+        if (fields == null || redefined == null) {
+            return fields;
+        }
+        for (BindingField field : fields) {
+            if (!field.declaredBy(redefined)) {
+                return null;
+            }
+        }
+        return fields;
     }
 
     /** Whether a class loaded before the agent needs weaving: the same decision, its super types found by reflection. */

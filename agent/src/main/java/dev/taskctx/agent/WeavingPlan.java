@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * What the enabled families instrument: hooks per JDK class name, hooks for the {@code Completion}
- * classes of {@code CompletableFuture}, and hooks for application classes that are executors or
+ * classes of {@code CompletableFuture}, binding fields for JDK task classes, and hooks for application classes that are executors or
  * {@code Thread} subclasses. Filled at premain, read-only afterwards.
  */
 final class WeavingPlan {
@@ -22,6 +22,8 @@ final class WeavingPlan {
     /** For application classes that implement {@code ScheduledExecutorService} (and are not JDK pools). */
     final List<MethodHook> applicationScheduledExecutors = new ArrayList<>();
     final List<MethodHook> applicationThreads = new ArrayList<>();
+    /** Binding fields to add per JDK class name, as the class loads ({@link BindingField}). */
+    final Map<String, List<BindingField>> fields = new HashMap<>();
     /** Application executors left alone ({@code executors.exclude}), as binary names. */
     final Set<String> excludedExecutors = new HashSet<>();
 
@@ -38,8 +40,18 @@ final class WeavingPlan {
         }
     }
 
+    /** Adds {@code field} to the class with the internal name {@code className} when it loads. */
+    void addField(String className, BindingField field) {
+        List<BindingField> list = fields.get(className);
+        if (list == null) {
+            list = new ArrayList<>();
+            fields.put(className, list);
+        }
+        list.add(field);
+    }
+
     boolean isEmpty() {
-        return byClass.isEmpty() && completions.isEmpty() && applicationExecutors.isEmpty()
+        return byClass.isEmpty() && fields.isEmpty() && completions.isEmpty() && applicationExecutors.isEmpty()
                 && applicationScheduledExecutors.isEmpty() && applicationThreads.isEmpty();
     }
 }

@@ -115,6 +115,22 @@ class HookTableTest {
         assertThat(checkedClasses).isGreaterThanOrEqualTo(20);
     }
 
+    @Test
+    void everyClassGivenABindingFieldExistsAndWeavesIntoAVerifiedClass() throws Exception {
+        WeavingPlan plan = fullPlan();
+        assertThat(plan.fields).isNotEmpty();
+        for (Map.Entry<String, List<BindingField>> entry : plan.fields.entrySet()) {
+            byte[] classFile = classFile(entry.getKey());
+            assertThat(classFile).as("class file of %s", entry.getKey()).isNotNull();
+            byte[] woven = BindingField.add(classFile, entry.getValue());
+            assertThat(woven).as("%s with its fields", entry.getKey()).isNotNull();
+            java.io.StringWriter problems = new java.io.StringWriter();
+            org.objectweb.asm.util.CheckClassAdapter.verify(new ClassReader(woven), null, false,
+                    new java.io.PrintWriter(problems));
+            assertThat(problems.toString()).as("verifier output for %s", entry.getKey()).isEmpty();
+        }
+    }
+
     /** Thread constructors take the task at index 1 on JDK 17 and at index 3 on JDK 25; each JDK matches one of the hooks. */
     private static boolean isThreadConstructorOfOtherJdk(String className, MethodHook hook) {
         return className.startsWith("java/lang/") && hook.methodName.equals("<init>") && hook.runnableParameter >= 0;

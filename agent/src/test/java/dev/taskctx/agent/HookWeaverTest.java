@@ -131,6 +131,11 @@ class HookWeaverTest {
     /** A new instance of {@link WeavingSubject} woven with {@code hook}, verified, in a loader of its own. */
     private static Object woven(MethodHook hook) throws Exception {
         byte[] woven = HookWeaver.weave(subjectClassFile(), List.of(hook));
+        return verifiedInstance(WeavingSubject.class, woven);
+    }
+
+    /** A new instance of the class file {@code woven} of {@code subject}, verified, in a loader of its own. */
+    static Object verifiedInstance(Class<?> subject, byte[] woven) throws Exception {
         assertThat(woven).as("woven class file").isNotNull();
         StringWriter problems = new StringWriter();
         CheckClassAdapter.verify(new ClassReader(woven), HookWeaverTest.class.getClassLoader(), false,
@@ -139,7 +144,7 @@ class HookWeaverTest {
         ClassLoader loader = new ClassLoader(HookWeaverTest.class.getClassLoader()) {
             @Override
             protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-                if (name.equals(WeavingSubject.class.getName())) {
+                if (name.equals(subject.getName())) {
                     synchronized (getClassLoadingLock(name)) {
                         Class<?> loaded = findLoadedClass(name);
                         return loaded != null ? loaded : defineClass(name, woven, 0, woven.length);
@@ -148,6 +153,6 @@ class HookWeaverTest {
                 return super.loadClass(name, resolve);
             }
         };
-        return loader.loadClass(WeavingSubject.class.getName()).getConstructor().newInstance();
+        return loader.loadClass(subject.getName()).getConstructor().newInstance();
     }
 }

@@ -220,7 +220,7 @@ final class HandOffs {
         bindCurrent(Propagation.TASKS, task, keepAfterRun);
     }
 
-    private static void bindCurrent(TaskTable table, Object task, boolean keepAfterRun) {
+    private static void bindCurrent(Bindings table, Object task, boolean keepAfterRun) {
         Snapshot snapshot = Propagation.capture();
         if (!Propagation.carriesNothing(snapshot) && task != null) {
             table.put(task, snapshot, keepAfterRun);

@@ -14,20 +14,21 @@ import java.util.concurrent.Callable;
 public final class Propagation {
 
     /**
-     * Snapshots bound beside tasks handed to pools, fork/join queues and timers. Kept apart from the
-     * long-lived bindings below, so that while no pool task waits with a context, an empty hand-off
-     * finds the table empty without computing the task's identity hash.
+     * Snapshots bound to tasks handed to pools, fork/join queues and timers: in the task's own field
+     * ({@code FutureTask}, {@code ForkJoinTask}), else beside it. Kept apart from the long-lived
+     * bindings below, so that while no pool task waits with a context, an empty hand-off finds the
+     * side table empty without computing the task's identity hash.
      */
-    static final TaskTable TASKS = new TaskTable();
+    static final Bindings TASKS = Bindings.ofTasks();
     /**
      * Snapshots of {@code CompletableFuture} completions: an async one's goes when its executor runs it,
      * a synchronous one's when the completion is collected (it can be tried more than once).
      */
-    static final TaskTable COMPLETIONS = new TaskTable();
+    static final Bindings COMPLETIONS = Bindings.ofCompletions();
     /** The context of the code that registered a Netty promise's listeners, keyed by the promise. */
-    static final TaskTable PROMISES = new TaskTable();
+    static final Bindings PROMISES = Bindings.beside();
     /** Each kotlinx coroutine's own context, keyed by its {@code CoroutineContext}. */
-    static final TaskTable COROUTINES = new TaskTable();
+    static final Bindings COROUTINES = Bindings.beside();
 
     private static volatile boolean agentActive;
     private static volatile boolean threadPropagation = true;
@@ -201,6 +202,6 @@ public final class Propagation {
 
     /** Number of live bindings; for tests and diagnostics. */
     public static int boundTasks() {
-        return TASKS.size();
+        return TASKS.sizeBeside();
     }
 }

@@ -86,9 +86,18 @@ final class JvmRunner {
 
     /** A manifest-only agent jar whose Premain-Class is {@code premainClass}, found on the class path. */
     static Path manifestOnlyAgent(Class<?> premainClass) throws IOException {
+        return manifestOnlyAgent(premainClass, false);
+    }
+
+    /** {@link #manifestOnlyAgent(Class)}, allowed to retransform and redefine classes if {@code redefines}. */
+    static Path manifestOnlyAgent(Class<?> premainClass, boolean redefines) throws IOException {
         Manifest manifest = new Manifest();
         manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
         manifest.getMainAttributes().putValue("Premain-Class", premainClass.getName());
+        if (redefines) {
+            manifest.getMainAttributes().putValue("Can-Retransform-Classes", "true");
+            manifest.getMainAttributes().putValue("Can-Redefine-Classes", "true");
+        }
         Path jar = Files.createTempFile("taskctx-it-agent", ".jar");
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
             // the manifest is all this agent needs

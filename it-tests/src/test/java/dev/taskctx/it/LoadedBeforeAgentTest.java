@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,10 @@ class LoadedBeforeAgentTest {
         public static void premain(String args, Instrumentation instrumentation) throws Exception {
             Class.forName("java.util.concurrent.ThreadPoolExecutor");
             Class.forName("java.util.concurrent.ThreadPoolExecutor$Worker");
+            // Task classes that then get no binding field: theirs wait in the side table.
+            Class.forName("java.util.concurrent.FutureTask");
+            Class.forName("java.util.concurrent.ForkJoinTask");
+            Class.forName("java.util.concurrent.CompletableFuture$Completion");
             Class.forName(DirectExecutor.class.getName());
             Class.forName(ThreadPerTaskExecutor.class.getName());
         }
@@ -48,6 +53,13 @@ class LoadedBeforeAgentTest {
             ExecutorService pool = Executors.newFixedThreadPool(1);
             TaskContext.set("request_id", "early-1");
             System.out.println("pool=" + pool.submit(() -> TaskContext.get("request_id")).get(10, TimeUnit.SECONDS));
+            System.out.println("forkjoin=" + new ForkJoinPool(1).submit(() -> TaskContext.get("request_id")).get(10, TimeUnit.SECONDS));
+            CompletableFuture<Object> source = new CompletableFuture<>();
+            CompletableFuture<Object> stage = source.thenApplyAsync(ignored -> TaskContext.get("request_id"), pool);
+            TaskContext.set("request_id", "completer");
+            source.complete("done");
+            System.out.println("stage=" + stage.get(10, TimeUnit.SECONDS));
+            TaskContext.set("request_id", "early-1");
             System.out.println("direct=" + seenVia(new DirectExecutor()));
             System.out.println("thread-per-task=" + seenVia(new ThreadPerTaskExecutor()));
             pool.shutdown();
@@ -67,7 +79,7 @@ class LoadedBeforeAgentTest {
                 List.of("-javaagent:" + preloader, "-javaagent:" + JvmRunner.agentJar()), Main.class);
         assertThat(result.exitCode()).as(result.stderr()).isZero();
         assertThat(result.stdoutLines()).containsExactly(
-                "pool=early-1", "direct=early-1", "thread-per-task=early-1");
+                "pool=early-1", "forkjoin=early-1", "stage=early-1", "direct=early-1", "thread-per-task=early-1");
         assertThat(result.stderr()).as("a healthy start prints nothing").isEmpty();
     }
 
@@ -76,6 +88,6 @@ class LoadedBeforeAgentTest {
         JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar()), Main.class);
         assertThat(result.exitCode()).isZero();
         assertThat(result.stderr()).isEmpty();
-        assertThat(result.stdoutLines()).hasSize(3);
+        assertThat(result.stdoutLines()).hasSize(5);
     }
 }

@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskctx.TaskContext;
 import java.lang.instrument.Instrumentation;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -16,9 +15,6 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import net.bytebuddy.agent.builder.AgentBuilder;
 import net.bytebuddy.asm.Advice;
 import org.junit.jupiter.api.Test;
@@ -160,22 +156,8 @@ class OtherWrappingAgentTest {
         assertBothAgentsPropagate(runWithTtl(false));
     }
 
-    /** A manifest-only agent jar that may retransform classes, as the wrapping agent needs. */
-    private static Path retransformingAgentJar(Class<?> premainClass) throws Exception {
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        manifest.getMainAttributes().putValue("Premain-Class", premainClass.getName());
-        manifest.getMainAttributes().putValue("Can-Retransform-Classes", "true");
-        Path jar = Files.createTempFile("taskctx-it-wrapping-agent", ".jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), manifest)) {
-            // the classes come from the class path
-        }
-        jar.toFile().deleteOnExit();
-        return jar;
-    }
-
     private static JvmRunner.Result run(boolean otherAgentFirst) throws Exception {
-        Path other = retransformingAgentJar(TaskWrappingAgent.class);
+        Path other = JvmRunner.manifestOnlyAgent(TaskWrappingAgent.class, true);
         String taskctx = "-javaagent:" + JvmRunner.agentJar();
         String wrapping = "-javaagent:" + other;
         return JvmRunner.run(List.of("-Dnet.bytebuddy.safe=true",

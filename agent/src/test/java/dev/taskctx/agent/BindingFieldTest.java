@@ -1,0 +1,58 @@
+package dev.taskctx.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.taskctx.internal.CompletionBindingCarrier;
+import dev.taskctx.internal.TaskBindingCarrier;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link BindingField} on small classes of the test's own: the woven class verifies, implements the
+ * carrier interfaces, its field starts empty and its compare-and-set works, its own static initializer
+ * still runs, and weaving a class that has the fields already changes nothing.
+ */
+class BindingFieldTest {
+
+    private static byte[] classFile(Class<?> type) throws IOException {
+        try (InputStream in = type.getClassLoader().getResourceAsStream(type.getName().replace('.', '/') + ".class")) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void aClassWithAStaticInitializerGetsBothFieldsAndKeepsItsInitializer() throws Exception {
+        byte[] woven = BindingField.add(classFile(TaskSubject.class), List.of(BindingField.TASK, BindingField.COMPLETION));
+        Object task = HookWeaverTest.verifiedInstance(TaskSubject.class, woven);
+
+        assertThat(task.getClass().getField("CREATED_BY_INITIALIZER").get(null)).isNotNull();
+        TaskBindingCarrier carrier = (TaskBindingCarrier) task;
+        assertThat(carrier.taskctx$taskBinding()).isNull();
+        assertThat(carrier.taskctx$casTaskBinding("other", "bound")).isFalse();
+        assertThat(carrier.taskctx$casTaskBinding(null, "bound")).isTrue();
+        assertThat(carrier.taskctx$taskBinding()).isEqualTo("bound");
+        CompletionBindingCarrier completion = (CompletionBindingCarrier) task;
+        assertThat(completion.taskctx$completionBinding()).as("a field of its own").isNull();
+        assertThat(completion.taskctx$casCompletionBinding(null, "registered")).isTrue();
+        assertThat(carrier.taskctx$taskBinding()).isEqualTo("bound");
+        assertThat(completion.taskctx$completionBinding()).isEqualTo("registered");
+    }
+
+    @Test
+    void aClassWithoutStaticInitializerGetsOne() throws Exception {
+        byte[] woven = BindingField.add(classFile(WeavingSubject.class), List.of(BindingField.TASK));
+        TaskBindingCarrier carrier = (TaskBindingCarrier) HookWeaverTest.verifiedInstance(WeavingSubject.class, woven);
+        assertThat(carrier.taskctx$casTaskBinding(null, "bound")).isTrue();
+        assertThat(carrier.taskctx$taskBinding()).isEqualTo("bound");
+    }
+
+    @Test
+    void aClassThatHasTheFieldAlreadyIsLeftAsItIs() throws Exception {
+        byte[] woven = BindingField.add(classFile(TaskSubject.class), List.of(BindingField.TASK));
+        assertThat(BindingField.add(woven, List.of(BindingField.TASK))).isNull();
+        byte[] both = BindingField.add(woven, List.of(BindingField.TASK, BindingField.COMPLETION));
+        HookWeaverTest.verifiedInstance(TaskSubject.class, both);
+    }
+}
