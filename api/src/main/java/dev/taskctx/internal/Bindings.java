@@ -21,10 +21,16 @@ abstract class Bindings {
     }
 
     private final TaskTable table = new TaskTable();
+    /** Every binding stays after a run (completions, promises, coroutines): a field holds the snapshot itself. */
+    private final boolean allKept;
+
+    private Bindings(boolean allKept) {
+        this.allKept = allKept;
+    }
 
     /** Bindings in {@link TaskBindingCarrier}'s field where the task has it. */
     static Bindings ofTasks() {
-        return new Bindings() {
+        return new Bindings(false) {
             @Override
             boolean carries(Object task) {
                 return task instanceof TaskBindingCarrier;
@@ -42,9 +48,9 @@ abstract class Bindings {
         };
     }
 
-    /** Bindings in {@link CompletionBindingCarrier}'s field where the completion has it. */
+    /** Bindings in {@link CompletionBindingCarrier}'s field where the completion has it; every one stays after a run. */
     static Bindings ofCompletions() {
-        return new Bindings() {
+        return new Bindings(true) {
             @Override
             boolean carries(Object task) {
                 return task instanceof CompletionBindingCarrier;
@@ -62,9 +68,9 @@ abstract class Bindings {
         };
     }
 
-    /** Bindings in the side table only (keys whose classes never carry a field). */
+    /** Bindings in the side table only (keys whose classes never carry a field); every one stays after a run. */
     static Bindings beside() {
-        return new Bindings() {
+        return new Bindings(true) {
             @Override
             boolean carries(Object task) {
                 return false;
@@ -94,7 +100,7 @@ abstract class Bindings {
             table.put(task, snapshot, keepAfterRun);
             return;
         }
-        Object update = keepAfterRun ? new Kept(snapshot) : snapshot;
+        Object update = keepAfterRun && !allKept ? new Kept(snapshot) : snapshot;
         Object current;
         do {
             current = read(task);
@@ -115,13 +121,13 @@ abstract class Bindings {
             return table.forRun(task);
         }
         Object current = read(task);
-        while (current instanceof Snapshot) {
+        while (current instanceof Snapshot && !allKept) {
             if (compareAndSet(task, current, null)) {
                 return (Snapshot) current;
             }
             current = read(task);
         }
-        return current == null ? null : ((Kept) current).snapshot;
+        return current == null || current instanceof Snapshot ? (Snapshot) current : ((Kept) current).snapshot;
     }
 
     /** The snapshot bound to {@code task}, or {@code null}; the binding stays. */

@@ -66,16 +66,26 @@ class ResumptionTest : AgentTest() {
 
     @Test
     fun unconfinedCoroutineKeepsItsValuesWhenResumedByTheTimerThread() {
-        val seen = inRequest("r-unconfined") {
-            scope.async(Dispatchers.Unconfined) {
-                TaskContext.set(OWN, "mine")
-                val before = Thread.currentThread()
-                delay(5)
-                assertThat(Thread.currentThread()).`as`("resumed by kotlinx's timer thread").isNotSameAs(before)
-                listOf(request(), own())
+        // On a loaded machine the calling thread can get to the resumption first; the scenario is
+        // repeated until the timer thread resumes it, and every attempt must keep the values.
+        var resumedElsewhere = false
+        for (attempt in 1..10) {
+            val seen = inRequest("r-unconfined") {
+                scope.async(Dispatchers.Unconfined) {
+                    TaskContext.set(OWN, "mine")
+                    val before = Thread.currentThread()
+                    delay(5)
+                    listOf(request(), own(), Thread.currentThread() !== before)
+                }
+            }
+            val (request, own, elsewhere) = runBlocking { seen.await() }
+            assertThat(listOf(request, own)).containsExactly("r-unconfined", "mine")
+            if (elsewhere == true) {
+                resumedElsewhere = true
+                break
             }
         }
-        assertThat(runBlocking { seen.await() }).containsExactly("r-unconfined", "mine")
+        assertThat(resumedElsewhere).`as`("resumed by kotlinx's timer thread in one of 10 attempts").isTrue()
     }
 
     @Test
