@@ -120,8 +120,20 @@ final class Hooks {
         return new Call("scheduledForkJoinTaskCreated", "(" + OBJECT + "J)V", Arg.THIS, nextDelay);
     }
 
-    static Call threadConstructed(Arg task) {
-        return new Call("threadConstructed", "(Ljava/lang/Thread;" + RUNNABLE + ")V", Arg.THIS, task);
+    /** JDK 17: {@code inheritsThreadLocals} is a {@code boolean}. */
+    static Call threadConstructed(Arg task, Arg inheritsThreadLocals) {
+        return new Call("threadConstructed", "(Ljava/lang/Thread;" + RUNNABLE + "Z)V", Arg.THIS, task,
+                inheritsThreadLocals);
+    }
+
+    /** JDK 21+: {@code characteristics} is the {@code int} of the thread's constructor. */
+    static Call threadConstructedWithCharacteristics(Arg task, Arg characteristics) {
+        return new Call("threadConstructed", "(Ljava/lang/Thread;" + RUNNABLE + "I)V", Arg.THIS, task,
+                characteristics);
+    }
+
+    static Call threadEnded() {
+        return new Call("threadEnded", "(Ljava/lang/Thread;)V", Arg.THIS);
     }
 
     static Call threadStarted() {

@@ -141,8 +141,10 @@ final class MethodHook {
         }
         if (runnableParameter >= 0) {
             Type[] parameters = Type.getArgumentTypes(methodDescriptor);
-            return parameters.length > runnableParameter
-                    && parameters[runnableParameter].getDescriptor().equals("Ljava/lang/Runnable;");
+            if (parameters.length <= runnableParameter
+                    || !parameters[runnableParameter].getDescriptor().equals("Ljava/lang/Runnable;")) {
+                return false;
+            }
         }
         if (descriptor == null) {
             return true;
@@ -208,7 +210,7 @@ final class MethodHook {
             return this;
         }
 
-        /** Constructors taking the thread's task as parameter {@code index} (0-based). */
+        /** Constructors taking the thread's task as parameter {@code index} (0-based), and the descriptor if one is given. */
         Builder runnableAt(int index) {
             this.runnableParameter = index;
             return this;

@@ -1,24 +1,23 @@
 package dev.taskctx.agent;
 
 import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.agent.MethodHook.Call;
 import dev.taskctx.internal.NewThreads;
 
 /**
- * New threads: a thread inherits its creator's snapshot when it is constructed (the context's
- * inheritable thread-local), and the exit of its constructor lets the propagation core decide
- * whether it is infrastructure that starts empty instead. The hook goes on every constructor
- * that receives the thread's task, because the decision looks at the task: the funnels
- * {@code Thread(ThreadGroup, Runnable, String, long, AccessControlContext, boolean)} (JDK 17),
- * {@code Thread(ThreadGroup, String, int, Runnable, long)} (JDK 25), and the virtual threads'
- * {@code VirtualThread(Executor, String, int, Runnable)} and
- * {@code BoundVirtualThread(String, int, Runnable)}. The outer public constructors get it too;
- * the innermost exit decides and the others find nothing left to do.
+ * New threads: the exit of the constructor that every other constructor of a thread calls lets the
+ * propagation core leave a copy of the creator's snapshot beside the new thread, unless the thread is
+ * infrastructure that starts empty or its creator asked for no inherited thread-locals. That
+ * constructor receives the thread's task and whether thread-locals are inherited: on JDK 17
+ * {@code Thread(ThreadGroup, Runnable, String, long, AccessControlContext, boolean)}; on JDK 21+ the
+ * thread's characteristics, in {@code Thread(ThreadGroup, String, int, Runnable, long)} (21 to 23 with
+ * an {@code AccessControlContext} after them) and in the virtual threads' own
+ * {@code VirtualThread(Executor, String, int, Runnable)} and {@code BoundVirtualThread(String, int, Runnable)}.
+ * One call per thread.
  */
 final class ThreadInstrumentation implements HandOffFamily {
 
-    private static final String[] THREAD_CLASSES = {
-        "java/lang/Thread", "java/lang/VirtualThread", "java/lang/ThreadBuilders$BoundVirtualThread",
-    };
+    private static final String THREAD = "java/lang/Thread";
 
     @Override
     public String name() {
@@ -29,14 +28,21 @@ final class ThreadInstrumentation implements HandOffFamily {
     public void register(WeavingPlan plan, AgentOptions options) {
         // Resolved now: an exception or a class load inside a Thread constructor can take the JVM down.
         NewThreads.configure(options.classNames("threads.exclude"));
-        for (String type : THREAD_CLASSES) {
-            // Normal returns only: a constructor that throws leaves no thread behind, and its creator's
-            // next construction overwrites what it left.
-            for (int index = 1; index <= 3; index++) {
-                plan.add(type, MethodHook.on("<init>", null).runnableAt(index)
-                        .exitOnReturn(Hooks.threadConstructed(Arg.parameter(index)))
-                        .build());
-            }
-        }
+        add(plan, THREAD, "(Ljava/lang/ThreadGroup;Ljava/lang/Runnable;Ljava/lang/String;J"
+                + "Ljava/security/AccessControlContext;Z)V", 1, Hooks.threadConstructed(Arg.parameter(1), Arg.parameter(5)));
+        add(plan, THREAD, "(Ljava/lang/ThreadGroup;Ljava/lang/String;ILjava/lang/Runnable;J)V", 3,
+                Hooks.threadConstructedWithCharacteristics(Arg.parameter(3), Arg.parameter(2)));
+        add(plan, THREAD, "(Ljava/lang/ThreadGroup;Ljava/lang/String;ILjava/lang/Runnable;J"
+                + "Ljava/security/AccessControlContext;)V", 3,
+                Hooks.threadConstructedWithCharacteristics(Arg.parameter(3), Arg.parameter(2)));
+        add(plan, "java/lang/VirtualThread", "(Ljava/util/concurrent/Executor;Ljava/lang/String;ILjava/lang/Runnable;)V",
+                3, Hooks.threadConstructedWithCharacteristics(Arg.parameter(3), Arg.parameter(2)));
+        add(plan, "java/lang/ThreadBuilders$BoundVirtualThread", "(Ljava/lang/String;ILjava/lang/Runnable;)V", 2,
+                Hooks.threadConstructedWithCharacteristics(Arg.parameter(2), Arg.parameter(1)));
+    }
+
+    // Normal returns only: a constructor that throws leaves no thread behind.
+    private static void add(WeavingPlan plan, String type, String descriptor, int task, Call call) {
+        plan.add(type, MethodHook.on("<init>", descriptor).runnableAt(task).exitOnReturn(call).build());
     }
 }

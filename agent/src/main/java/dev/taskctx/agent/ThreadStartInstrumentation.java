@@ -1,10 +1,11 @@
 package dev.taskctx.agent;
 
 /**
- * The start of a new thread's own code: {@code Thread.run()}, the {@code run()} of the application's
- * {@code Thread} subclasses (chosen by {@link Weaver}), and (JDK 21+) {@code VirtualThread.run(Runnable)}.
- * The task context reaches a new thread through the inheritable thread state; values of registered
- * thread-locals captured with it can only be written on the new thread, which happens here.
+ * The start and end of a new thread's own code: {@code Thread.run()}, the {@code run()} of the
+ * application's {@code Thread} subclasses (chosen by {@link Weaver}), {@code Thread.exit()}, and (JDK 21+)
+ * {@code VirtualThread.run(Runnable)}. Values of registered thread-locals captured with the snapshot a
+ * new thread inherited can only be written on the new thread, which happens at its start; a snapshot
+ * it inherited and never read goes at its end.
  */
 final class ThreadStartInstrumentation implements HandOffFamily {
 
@@ -18,8 +19,10 @@ final class ThreadStartInstrumentation implements HandOffFamily {
         MethodHook run = MethodHook.on("run", "()V").enter(Hooks.threadStarted()).build();
         plan.add("java/lang/Thread", run);
         plan.applicationThreads.add(run);
-        // Virtual threads never call Thread.run(): their task starts in VirtualThread.run(Runnable).
-        plan.add("java/lang/VirtualThread",
-                MethodHook.on("run", "(Ljava/lang/Runnable;)V").enter(Hooks.threadStarted()).build());
+        // The VM calls exit() on a platform thread that ends, where the JDK drops its thread-locals.
+        plan.add("java/lang/Thread", MethodHook.on("exit", "()V").enter(Hooks.threadEnded()).build());
+        // Virtual threads never call Thread.run() nor exit(): their task runs in VirtualThread.run(Runnable).
+        plan.add("java/lang/VirtualThread", MethodHook.on("run", "(Ljava/lang/Runnable;)V")
+                .enter(Hooks.threadStarted()).exitOnReturn(Hooks.threadEnded()).build());
     }
 }

@@ -253,12 +253,30 @@ public final class AgentHooks {
         }
     }
 
-    /** A {@code Thread} constructor that received the thread's task returns. */
-    public static void threadConstructed(Thread thread, Runnable task) {
+    /** JDK 17: the {@code Thread} constructor every other one calls returns. */
+    public static void threadConstructed(Thread thread, Runnable task, boolean inheritsThreadLocals) {
         try {
-            NewThreads.threadConstructed(thread, task);
+            NewThreads.threadConstructed(thread, task, inheritsThreadLocals);
         } catch (Throwable ignored) {
-            // the thread keeps what it inherited
+            // the thread starts empty
+        }
+    }
+
+    /** JDK 21+: the constructor of a platform or virtual thread that receives its task and characteristics returns. */
+    public static void threadConstructed(Thread thread, Runnable task, int characteristics) {
+        try {
+            NewThreads.threadConstructed(thread, task, characteristics);
+        } catch (Throwable ignored) {
+            // the thread starts empty
+        }
+    }
+
+    /** A thread ends ({@code Thread.exit()}, or a virtual thread's {@code run(Runnable)} returns). */
+    public static void threadEnded(Thread thread) {
+        try {
+            NewThreads.threadEnded(thread);
+        } catch (Throwable ignored) {
+            // its inherited snapshot goes when the Thread object is collected
         }
     }
 

@@ -5,17 +5,23 @@ import java.util.Set;
 
 /**
  * New threads: a thread inherits a copy of its creator's snapshot when it is constructed, unless it
- * is infrastructure ({@link InfrastructureThreads}), which starts empty.
+ * is infrastructure ({@link InfrastructureThreads}), which starts empty. The copy waits in
+ * {@link Propagation#NEW_THREADS} until the thread first uses its state or ends: no thread-local of
+ * the creator is copied into a map of the new thread's own, so a thread that inherits nothing costs
+ * nothing and one that inherits a context and never reads it one table entry.
  */
 public final class NewThreads {
+
+    /** JDK 21+: the bit of a thread's characteristics that says it inherits no inheritable thread-locals. */
+    private static final int NO_INHERIT_THREAD_LOCALS = 1 << 2;
 
     private NewThreads() {
     }
 
     /**
-     * {@code thread}'s {@code run()} begins. The task context arrived with the inheritable thread state;
-     * thread-local values captured beside it when the thread was constructed can only be written on the
-     * new thread itself, and are written here.
+     * {@code thread}'s {@code run()} begins. The task context waits for it beside the thread; thread-local
+     * values captured with it when the thread was constructed can only be written on the new thread
+     * itself, and are written here.
      */
     static void threadStarted(Thread thread) {
         if (CarriedThreadLocals.registered().length == 0 || thread != Thread.currentThread()) {
@@ -31,37 +37,49 @@ public final class NewThreads {
     }
 
     /**
-     * A constructor of {@code thread} has finished on the current thread (its creator). If the new
-     * thread is infrastructure ({@link InfrastructureThreads#startsEmpty}: a pool's worker, a JDK
-     * service thread, an excluded class), it drops the snapshot it inherited and starts empty.
-     * Idempotent: a thread's nested constructors call it once each, and the first call decides.
-     *
-     * @param target the task the thread will run, or null (a subclass overriding run())
+     * {@code thread} ends. A snapshot it inherited and never read goes now, as the JDK drops a
+     * finished thread's thread-locals, not when the {@code Thread} object is collected.
      */
-    static void threadConstructed(Thread thread, Runnable target) {
-        // A JNI-attached or primordial thread runs its own constructor: it has no creator.
-        if (thread == null || thread == Thread.currentThread()) {
-            return;
-        }
-        ThreadState parent = ThreadState.current();
-        ThreadState child = parent.constructedChild;
-        if (child != null) {
-            parent.constructedChild = null;
-            if (InfrastructureThreads.startsEmpty(thread, target)) {
-                child.context = Snapshot.empty();
-            }
-        }
+    static void threadEnded(Thread thread) {
+        Propagation.NEW_THREADS.remove(thread);
     }
 
     /**
-     * Prepares {@link #threadConstructed(Thread, Runnable)} before its hook is installed: resolves
+     * The constructor of {@code thread} that every other one calls has finished on the current thread
+     * (its creator): the thread inherits a copy of the creator's snapshot, taken now, unless the
+     * snapshot carries nothing, the creator asked for no inherited thread-locals, or the thread is
+     * infrastructure ({@link InfrastructureThreads#startsEmpty}: a pool's worker, a JDK service thread,
+     * an excluded class). The copy waits beside the thread until the thread first uses its state: a
+     * thread that inherits nothing costs nothing.
+     *
+     * @param target the task the thread will run, or null (a subclass overriding run())
+     */
+    static void threadConstructed(Thread thread, Runnable target, boolean inheritsThreadLocals) {
+        // A JNI-attached or primordial thread runs its own constructor: it has no creator.
+        if (thread == null || thread == Thread.currentThread() || !inheritsThreadLocals) {
+            return;
+        }
+        Snapshot inherited = Propagation.forNewThread(ThreadState.current());
+        if (!Propagation.carriesNothing(inherited) && !InfrastructureThreads.startsEmpty(thread, target)) {
+            Propagation.NEW_THREADS.put(thread, inherited, false);
+        }
+    }
+
+    /** {@link #threadConstructed(Thread, Runnable, boolean)} on JDK 21+, whose constructors take the thread's characteristics. */
+    static void threadConstructed(Thread thread, Runnable target, int characteristics) {
+        threadConstructed(thread, target, (characteristics & NO_INHERIT_THREAD_LOCALS) == 0);
+    }
+
+    /**
+     * Prepares {@link #threadConstructed(Thread, Runnable, boolean)} before its hook is installed: resolves
      * the classes the decision needs, so that nothing is loaded inside a Thread constructor.
      *
      * @param excludedClassNames threads of these classes, or running targets of these classes, start empty
      */
     public static void configure(Set<String> excludedClassNames) {
-        ThreadState.current();
+        Propagation.forNewThread(ThreadState.current());
         InfrastructureThreads.configure(excludedClassNames);
         InfrastructureThreads.startsEmpty(Thread.currentThread(), null);
+        Propagation.NEW_THREADS.remove(Thread.currentThread());
     }
 }

@@ -29,6 +29,12 @@ public final class Propagation {
     static final Bindings PROMISES = Bindings.beside();
     /** Each kotlinx coroutine's own context, keyed by its {@code CoroutineContext}. */
     static final Bindings COROUTINES = Bindings.beside();
+    /**
+     * The snapshot each new thread inherited, keyed by the thread, from its construction until its first
+     * use of its state or its end: a thread that never reads its context costs one entry, and a thread
+     * that inherits nothing costs nothing ({@link NewThreads}).
+     */
+    static final TaskTable NEW_THREADS = new TaskTable();
 
     private static volatile boolean agentActive;
     private static volatile boolean threadPropagation = true;
@@ -183,21 +189,23 @@ public final class Propagation {
     }
 
     /**
-     * The state a new thread starts with, decided while its creator constructs it: the creator's
-     * snapshot, unless the agent is off, thread propagation is off, or the creator is inside a
-     * hand-off (an executor starting a worker is not handing its caller's context to the worker).
+     * The snapshot a thread being constructed by the current thread inherits: the creator's, unless the
+     * agent is off, thread propagation is off, or the creator is inside a hand-off (an executor starting
+     * a worker is not handing its caller's context to the worker).
+     */
+    static Snapshot forNewThread(ThreadState creator) {
+        return agentActive && threadPropagation && creator.handoffDepth == 0 ? capture(creator) : Snapshot.empty();
+    }
+
+    /**
+     * The snapshot {@code thread}'s creator left for it ({@link NewThreads}), taken at the thread's
+     * first use of its state, or the empty one.
      */
     // In this class, not NewThreads: after a late attach, the application's own copy of these classes
     // calls it from ThreadState, and a class it had not loaded yet would resolve to the agent's copy.
-    static ThreadState childState(ThreadState parent) {
-        Snapshot inherited = agentActive && threadPropagation && parent.handoffDepth == 0
-                ? capture(parent)
-                : Snapshot.empty();
-        ThreadState child = new ThreadState(inherited);
-        // Only a child that inherited something can need resetting; holding no reference otherwise
-        // means nothing is kept when the constructor advice is not installed (threads=off).
-        parent.constructedChild = carriesNothing(inherited) ? null : child;
-        return child;
+    static Snapshot inheritedBy(Thread thread) {
+        Snapshot inherited = NEW_THREADS.forRun(thread);
+        return inherited == null ? Snapshot.empty() : inherited;
     }
 
     /** Number of live bindings; for tests and diagnostics. */

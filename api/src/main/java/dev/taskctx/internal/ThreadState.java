@@ -9,23 +9,22 @@ import dev.taskctx.Snapshot;
  */
 final class ThreadState {
 
-    private static final ThreadLocal<ThreadState> STATE = new InheritableThreadLocal<>() {
+    /**
+     * Not inheritable: an inherited thread-local costs every new thread a map of its own (a table of
+     * 16 slots, an entry and the state, about 170 B) whether or not it inherits a context. A thread's
+     * state is made at its first use, on the thread itself, from the snapshot its creator left for it
+     * ({@link Propagation#inheritedBy}).
+     */
+    private static final ThreadLocal<ThreadState> STATE = new ThreadLocal<>() {
         @Override
         protected ThreadState initialValue() {
-            return new ThreadState(Snapshot.empty());
-        }
-
-        @Override
-        protected ThreadState childValue(ThreadState parent) {
-            return Propagation.childState(parent);
+            return new ThreadState(Propagation.inheritedBy(Thread.currentThread()));
         }
     };
 
     /** The current snapshot; it may still hold thread-local values installed with it, which capture() reads afresh. */
     Snapshot context;
     int handoffDepth;
-    /** The state handed to the thread this thread is constructing; consumed by the Thread constructor advice. */
-    ThreadState constructedChild;
     /** A registered thread-local accessor is running on this thread (see CarriedThreadLocals). */
     boolean inAccessor;
     /** Set by invoke()/invokeAll() until the root task they run in this thread starts; see TaskRuns.beginForkJoinTask. */

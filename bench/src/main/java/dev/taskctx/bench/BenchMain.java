@@ -31,7 +31,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * {@code only=REGEX} (benchmarks to run; {@code only=} runs none, start-up only), {@code forks=N} and
  * {@code iterations=N} (forks per set-up and measurement iterations per fork, for benchmarks whose
  * error bars are too wide at the defaults), {@code agents=NAME,...} (set-ups to run: none, ttl,
- * taskctx, otel; default all).
+ * taskctx, otel; default all), {@code vthreads=N} (heap per parked thread: N virtual threads on JDK 25 and
+ * platform threads on JDK 17, see {@link VirtualThreadMemory}; runs alone with the chosen set-ups).
  */
 public final class BenchMain {
 
@@ -49,6 +50,7 @@ public final class BenchMain {
         int forks = 0;
         int iterations = 0;
         List<Agents> setUps = new ArrayList<>(List.of(Agents.values()));
+        int virtualThreads = 0;
         for (String arg : args) {
             if (arg.equals("quick")) {
                 quick = true;
@@ -62,6 +64,8 @@ public final class BenchMain {
                 forks = Integer.parseInt(arg.substring("forks=".length()));
             } else if (arg.startsWith("iterations=")) {
                 iterations = Integer.parseInt(arg.substring("iterations=".length()));
+            } else if (arg.startsWith("vthreads=")) {
+                virtualThreads = Integer.parseInt(arg.substring("vthreads=".length()));
             } else if (arg.startsWith("agents=")) {
                 setUps.clear();
                 for (String name : arg.substring("agents=".length()).split(",")) {
@@ -69,8 +73,12 @@ public final class BenchMain {
                 }
             } else {
                 throw new IllegalArgumentException("unknown argument " + arg
-                        + "; use quick, startup=N, app=N, only=REGEX, forks=N, iterations=N, agents=none,ttl,taskctx,otel");
+                        + "; use quick, startup=N, app=N, only=REGEX, forks=N, iterations=N, agents=none,ttl,taskctx,otel, vthreads=N");
             }
+        }
+        if (virtualThreads > 0) {
+            VirtualThreadMemory.measure(virtualThreads, setUps);
+            return;
         }
         File propagationReport = File.createTempFile("propagation", ".tsv");
         propagationReport.deleteOnExit();

@@ -32,6 +32,11 @@ final class Jdk21Threads {
         return invoke(method(Thread.class, "ofVirtual"), null);
     }
 
+    /** {@code builder.inheritInheritableThreadLocals(false)}. */
+    static Object notInheritingThreadLocals(Object builder) {
+        return invoke(method(builderType(), "inheritInheritableThreadLocals", boolean.class), builder, false);
+    }
+
     static Thread unstarted(Object builder, Runnable task) {
         return (Thread) invoke(method(builderType(), "unstarted", Runnable.class), builder, task);
     }

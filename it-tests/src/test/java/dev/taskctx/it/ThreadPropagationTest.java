@@ -3,6 +3,7 @@ package dev.taskctx.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskctx.TaskContext;
+import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -150,6 +151,18 @@ class ThreadPropagationTest {
         CompletableFuture<Object> seen = new CompletableFuture<>();
         Thread thread = new Thread(null, recordingInto(seen), "no-inherit", 0, false);
         assertThat(startAndJoin(thread, seen)).isNull();
+    }
+
+    @Test
+    void finishedThreadThatNeverReadItsContextKeepsNothing() throws Exception {
+        Thread[] finished = new Thread[1];
+        WeakReference<byte[]> payload = RequestPayload.run(() -> {
+            finished[0] = new Thread(() -> { });
+            finished[0].start();
+            finished[0].join();
+        });
+        RequestPayload.assertCollected(payload);
+        assertThat(finished[0].isAlive()).isFalse();
     }
 
     /** A pool whose beforeExecute records what the worker itself holds, outside any task. */

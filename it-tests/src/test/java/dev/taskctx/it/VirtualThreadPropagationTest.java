@@ -3,6 +3,7 @@ package dev.taskctx.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskctx.TaskContext;
+import java.lang.ref.WeakReference;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -73,6 +74,28 @@ class VirtualThreadPropagationTest {
         assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo(Map.of("inherited", "at-construction",
                 "after", Map.of("request_id", "at-construction", "task_data", "virtual-data")));
         assertThat(TaskContext.asMap()).isEqualTo(Map.of("request_id", "at-start"));
+    }
+
+    @Test
+    void threadsBuiltNotToInheritThreadLocalsStartEmpty() throws Exception {
+        TaskContext.set("request_id", "not-inherited");
+        CompletableFuture<Object> virtual = new CompletableFuture<>();
+        CompletableFuture<Object> platform = new CompletableFuture<>();
+        Jdk21Threads.start(Jdk21Threads.notInheritingThreadLocals(Jdk21Threads.ofVirtual()), recordingInto(virtual));
+        Jdk21Threads.start(Jdk21Threads.notInheritingThreadLocals(Jdk21Threads.ofPlatform()), recordingInto(platform));
+        assertThat(virtual.get(10, TimeUnit.SECONDS)).isNull();
+        assertThat(platform.get(10, TimeUnit.SECONDS)).isNull();
+    }
+
+    @Test
+    void finishedVirtualThreadThatNeverReadItsContextKeepsNothing() throws Exception {
+        Thread[] finished = new Thread[1];
+        WeakReference<byte[]> payload = RequestPayload.run(() -> {
+            finished[0] = Jdk21Threads.start(Jdk21Threads.ofVirtual(), () -> { });
+            finished[0].join();
+        });
+        RequestPayload.assertCollected(payload);
+        assertThat(finished[0].isAlive()).isFalse();
     }
 
     @Test
