@@ -27,10 +27,12 @@ final class Weaver implements ClassFileTransformer {
     private final boolean debug;
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final SuperTypes superTypes = new SuperTypes();
+    private final DeclaredMethods declaredMethods;
 
     Weaver(WeavingPlan plan, boolean debug) {
         this.plan = plan;
         this.debug = debug;
+        this.declaredMethods = new DeclaredMethods(plan);
     }
 
     @Override
@@ -83,6 +85,10 @@ final class Weaver implements ClassFileTransformer {
         String[] interfaces = header.getInterfaces();
         if ((access & Opcodes.ACC_INTERFACE) != 0 || superName == null
                 || (superName.equals("java/lang/Object") && interfaces.length == 0)) {
+            return NONE;
+        }
+        // Most classes declare no hooked method: nothing to weave, whatever their super types are.
+        if (declaredMethods.wanted(header, classFile) == 0) {
             return NONE;
         }
         int flags = redefined != null ? SuperTypes.ofLoaded(redefined) : superTypes.of(superName, interfaces, loader);
