@@ -13,8 +13,9 @@ import org.objectweb.asm.Opcodes;
  * The agent's class file transformer. It decides by name first: the JDK classes in the plan, the
  * {@code Completion} classes of {@code CompletableFuture}, and nothing else under {@code java.},
  * {@code jdk.}, {@code sun.} and {@code com.sun.}. An application class is read only as far as its
- * header; only one that extends or implements something is looked at further, through the class
- * files of its super types ({@link SuperTypes}), never by loading them.
+ * header and method table; only one that extends or implements something and declares a method an
+ * application hook weaves ({@link DeclaredMethods}) is looked at further, through the class files of
+ * its super types ({@link SuperTypes}), never by loading them.
  * Classes loaded before the agent are judged by reflection ({@link #wants}) and retransformed.
  */
 final class Weaver implements ClassFileTransformer {
