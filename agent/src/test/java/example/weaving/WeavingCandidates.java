@@ -54,4 +54,49 @@ public final class WeavingCandidates {
         public void run() {
         }
     }
+
+    /** An executor only through its super class: neither it nor {@link OwnExecutor}'s interface is named in it. */
+    public abstract static class BaseExecutor implements Executor {
+        public void shutdown() {
+        }
+    }
+
+    public static final class InheritedExecutor extends BaseExecutor {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    }
+
+    /** A scheduler only through an interface of its own that extends {@code ScheduledExecutorService}. */
+    public interface OwnSchedulingService extends ScheduledExecutorService {
+    }
+
+    public abstract static class InheritedScheduler implements OwnSchedulingService {
+        @Override
+        public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
+            return null;
+        }
+    }
+
+    /** A {@code Thread} two levels down, through an application subclass. */
+    public static class BaseThread extends Thread {
+    }
+
+    public static final class InheritedThread extends BaseThread {
+        @Override
+        public void run() {
+        }
+    }
+
+    /** Inherits {@code execute} without declaring it: the class that declares it is woven instead. */
+    public static final class ExecutorWithoutOwnExecute extends InheritedExecutorBase {
+    }
+
+    public abstract static class InheritedExecutorBase implements Executor {
+        @Override
+        public void execute(Runnable task) {
+            task.run();
+        }
+    }
 }

@@ -13,8 +13,9 @@ import org.objectweb.asm.Opcodes;
  * The agent's class file transformer. It decides by name first: the JDK classes in the plan, the
  * {@code Completion} classes of {@code CompletableFuture}, and nothing else under {@code java.},
  * {@code jdk.}, {@code sun.} and {@code com.sun.}. An application class is read only as far as its
- * header; only one that extends or implements something is looked at further, through the class
- * files of its super types ({@link SuperTypes}), never by loading them.
+ * header and method table; only one that extends or implements something and declares a method an
+ * application hook weaves ({@link DeclaredMethods}) is looked at further, through the class files of
+ * its super types ({@link SuperTypes}), never by loading them.
  * Classes loaded before the agent are judged by reflection ({@link #wants}) and retransformed.
  */
 final class Weaver implements ClassFileTransformer {
@@ -27,10 +28,12 @@ final class Weaver implements ClassFileTransformer {
     private final boolean debug;
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final SuperTypes superTypes = new SuperTypes();
+    private final DeclaredMethods declaredMethods;
 
     Weaver(WeavingPlan plan, boolean debug) {
         this.plan = plan;
         this.debug = debug;
+        this.declaredMethods = new DeclaredMethods(plan);
     }
 
     @Override
@@ -88,6 +91,10 @@ final class Weaver implements ClassFileTransformer {
         String[] interfaces = header.getInterfaces();
         if ((access & Opcodes.ACC_INTERFACE) != 0 || superName == null
                 || (superName.equals("java/lang/Object") && interfaces.length == 0)) {
+            return NONE;
+        }
+        // Most classes declare no hooked method: nothing to weave, whatever their super types are.
+        if (declaredMethods.wanted(header, classFile) == 0) {
             return NONE;
         }
         int flags = redefined != null ? SuperTypes.ofLoaded(redefined) : superTypes.of(superName, interfaces, loader);
