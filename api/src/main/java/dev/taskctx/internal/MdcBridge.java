@@ -40,18 +40,18 @@ final class MdcBridge implements CarriedThreadLocal<Map<?, ?>> {
         if (mdc == lastBridged) {
             return;
         }
+        // Registered under the lock: a thread whose first put comes while another sets the bridge up
+        // must not return (and hand off without its MDC) before the bridge is registered.
         synchronized (BRIDGED) {
-            if (!BRIDGED.add(mdc)) {
-                lastBridged = mdc;
-                return;
+            if (BRIDGED.add(mdc)) {
+                try {
+                    CarriedThreadLocals.register(new MdcBridge(mdc));
+                } catch (ReflectiveOperationException | RuntimeException e) {
+                    System.err.println("taskctx: cannot carry the SLF4J MDC of " + mdc.getClassLoader() + " (" + e
+                            + "); MDC values stay on their thread");
+                }
             }
-        }
-        try {
-            CarriedThreadLocals.register(new MdcBridge(mdc));
             lastBridged = mdc;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            System.err.println("taskctx: cannot carry the SLF4J MDC of " + mdc.getClassLoader() + " (" + e
-                    + "); MDC values stay on their thread");
         }
     }
 
