@@ -38,7 +38,9 @@ final class VirtualThreadMemory {
     /** Platform threads have native stacks; fewer of them are enough for a per-thread heap figure. */
     private static final int PLATFORM_THREADS = 10_000;
     private static final int RUNS = 3;
-    private static final int[] ENTRIES = {0, 3};
+    /** Entries per case; {@link #READS}: whether the case's threads read their context before they park. */
+    private static final int[] ENTRIES = {0, 3, 3};
+    private static final boolean[] READS = {false, false, true};
     private static final int WARM_UP_ROUNDS = Integer.getInteger("bench.vthreads.warmup", 2);
     private static final String RESULT = "bytes per thread: ";
 
@@ -76,28 +78,30 @@ final class VirtualThreadMemory {
         for (int run = 0; run < RUNS; run++) {
             for (int e = 0; e < ENTRIES.length; e++) {
                 for (Agents agents : setUps) {
-                    bytes.get(agents)[e][run] = launch(java, agents, kind, threads, ENTRIES[e]);
+                    bytes.get(agents)[e][run] = launch(java, agents, kind, threads, ENTRIES[e], READS[e]);
                 }
             }
         }
         StringBuilder table = new StringBuilder();
         table.append("\nHeap per parked thread, ").append(title).append(", ").append(threads)
                 .append(" threads, median of ").append(RUNS).append(" JVMs per cell (B; runs in brackets):\n\n");
-        table.append("| set-up | entries | B per thread | added vs no agent | runs |\n|---|---:|---:|---:|---|\n");
+        table.append("| set-up | entries | thread reads its context | B per thread | added vs no agent | runs |\n"
+                + "|---|---:|---|---:|---:|---|\n");
         for (int e = 0; e < ENTRIES.length; e++) {
             for (Agents agents : setUps) {
                 double[] runs = bytes.get(agents)[e];
                 double median = median(runs);
                 String added = bytes.containsKey(Agents.NONE)
                         ? String.format(Locale.ROOT, "%+.0f", median - median(bytes.get(Agents.NONE)[e])) : "-";
-                table.append(String.format(Locale.ROOT, "| %s | %d | %.0f | %s | %s |%n", agents.label, ENTRIES[e],
-                        median, added, Arrays.toString(round(runs))));
+                table.append(String.format(Locale.ROOT, "| %s | %d | %s | %.0f | %s | %s |%n", agents.label, ENTRIES[e],
+                        READS[e] ? "yes" : "no", median, added, Arrays.toString(round(runs))));
             }
         }
         System.out.println(table);
     }
 
-    private static double launch(String java, Agents agents, String kind, int threads, int entries) throws Exception {
+    private static double launch(String java, Agents agents, String kind, int threads, int entries, boolean reads)
+            throws Exception {
         List<String> command = new ArrayList<>();
         command.add(java);
         command.addAll(agents.jvmArgs());
@@ -110,6 +114,7 @@ final class VirtualThreadMemory {
         command.add(kind);
         command.add(Integer.toString(threads));
         command.add(Integer.toString(entries));
+        command.add(reads ? "read" : "noread");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         Double result = null;
         StringBuilder output = new StringBuilder();
@@ -127,8 +132,8 @@ final class VirtualThreadMemory {
             throw new IllegalStateException("memory run failed (" + String.join(" ", command) + "), exit " + status
                     + ":\n" + output);
         }
-        System.out.printf(Locale.ROOT, "%s, %s threads, %s, %d entries: %.0f B per thread%n", kind, threads,
-                agents.label, entries, result);
+        System.out.printf(Locale.ROOT, "%s, %s threads, %s, %d entries%s: %.0f B per thread%n", kind, threads,
+                agents.label, entries, reads ? ", read" : "", result);
         return result;
     }
 
@@ -150,14 +155,15 @@ final class VirtualThreadMemory {
     // ---- one measuring JVM ---------------------------------------------------------------------------
 
     /**
-     * Arguments: {@code virtual|platform}, the number of threads, the number of entries; a fourth,
-     * {@code hold}, keeps the JVM alive afterwards (with the threads parked) for {@code jcmd GC.class_histogram}.
+     * Arguments: {@code virtual|platform}, the number of threads, the number of entries, {@code read|noread}
+     * (whether each thread reads its context before it parks); a fifth, {@code hold}, keeps the JVM alive afterwards (with the threads parked) for {@code jcmd GC.class_histogram}.
      */
     public static void main(String[] args) throws Exception {
         boolean virtual = args[0].equals("virtual");
         int threads = Integer.parseInt(args[1]);
         int entries = Integer.parseInt(args[2]);
-        boolean hold = args.length > 3 && args[3].equals("hold");
+        boolean reads = args[3].equals("read");
+        boolean hold = args.length > 4 && args[4].equals("hold");
         Agents agent = Agents.current();
         set(agent, entries);
         ThreadStarter starter = new ThreadStarter(virtual);
@@ -167,7 +173,7 @@ final class VirtualThreadMemory {
         // and a virtual thread's parked frames are copied to the heap.
         Thread[] parked = new Thread[threads];
         for (int round = 0; round < WARM_UP_ROUNDS; round++) {
-            startAndPark(starter, parked);
+            startAndPark(starter, parked, agent, reads ? entries : 0);
             release(parked);
             for (Thread thread : parked) {
                 thread.join();
@@ -175,7 +181,7 @@ final class VirtualThreadMemory {
             Arrays.fill(parked, null);
         }
         long before = usedHeapAfterGc();
-        startAndPark(starter, parked);
+        startAndPark(starter, parked, agent, reads ? entries : 0);
         long after = usedHeapAfterGc();
         System.out.println(RESULT + (double) (after - before) / threads);
         if (hold) {
@@ -185,9 +191,11 @@ final class VirtualThreadMemory {
         release(parked);
     }
 
-    private static void startAndPark(ThreadStarter starter, Thread[] parked) throws Exception {
+    /** Starts the threads and waits until all park; each reads its context first if {@code readEntries} > 0. */
+    private static void startAndPark(ThreadStarter starter, Thread[] parked, Agents agent, int readEntries)
+            throws Exception {
         CountDownLatch started = new CountDownLatch(parked.length);
-        Runnable parker = new Parker(started);
+        Runnable parker = new Parker(started, agent, readEntries);
         for (int i = 0; i < parked.length; i++) {
             parked[i] = starter.start(parker);
         }
@@ -240,25 +248,25 @@ final class VirtualThreadMemory {
             return;
         }
         Object[] seen = new Object[1];
-        Thread probe = starter.start(() -> {
-            switch (agent) {
-                case TASKCTX:
-                    seen[0] = TaskContext.get("key" + (entries - 1));
-                    break;
-                case TTL:
-                    seen[0] = TTL_LOCALS.get(entries - 1).get();
-                    break;
-                case OTEL:
-                    seen[0] = Context.current() == Context.root() ? null : "current";
-                    break;
-                default:
-                    break;
-            }
-        });
+        Thread probe = starter.start(() -> seen[0] = read(agent, entries));
         probe.join();
         System.out.println("propagation check, " + agent.label + ": " + (seen[0] != null ? "arrived" : "not arrived"));
         if (agent == Agents.TASKCTX && seen[0] == null) {
             throw new IllegalStateException("PROPAGATION CHECK FAILED: taskctx's keys did not reach a new thread");
+        }
+    }
+
+    /** The last of {@code entries} values of {@code agent}'s kind as the current thread sees it, or null. */
+    private static Object read(Agents agent, int entries) {
+        switch (agent) {
+            case TASKCTX:
+                return TaskContext.get("key" + (entries - 1));
+            case TTL:
+                return TTL_LOCALS.get(entries - 1).get();
+            case OTEL:
+                return Context.current() == Context.root() ? null : "current";
+            default:
+                return null;
         }
     }
 
@@ -271,19 +279,26 @@ final class VirtualThreadMemory {
     }
 
     /**
-     * Counts itself started, then parks once, until unparked. One plain park: a park in a loop leaves
+     * Reads its context if asked, counts itself started, then parks once, until unparked. One plain park: a park in a loop leaves
      * frames whose size depends on how the JIT compiled the loop, which moved the per-thread figure by
      * 100 B between JVMs.
      */
     private static final class Parker implements Runnable {
         private final CountDownLatch started;
+        private final Agents agent;
+        private final int readEntries;
 
-        Parker(CountDownLatch started) {
+        Parker(CountDownLatch started, Agents agent, int readEntries) {
             this.started = started;
+            this.agent = agent;
+            this.readEntries = readEntries;
         }
 
         @Override
         public void run() {
+            if (readEntries > 0) {
+                read(agent, readEntries);
+            }
             started.countDown();
             LockSupport.park();
         }
