@@ -42,20 +42,29 @@ final class TaskTable {
         }
     }
 
-    /** A part of the table and its lock: the value is 1 while a thread holds it. */
+    /**
+     * A part of the table, and its lock and emptiness in one word: {@link #LOCKED} while a thread holds
+     * it, {@link #OCCUPIED} while it holds at least one entry. Entering is one compare-and-set and
+     * leaving one release store (no fence): a binding and its run are one atomic operation each.
+     */
     private static final class Stripe extends AtomicInteger {
         private static final long serialVersionUID = 1L;
+
+        static final int LOCKED = 1;
+        static final int OCCUPIED = 2;
 
         /** Spins this often before yielding the processor to the holder. */
         private static final int SPINS = 64;
 
         Entry[] buckets = new Entry[8];
         int size;
-        /** Read without the lock as a fast "nothing here" check; a hand-off's queue orders it. */
-        volatile boolean empty = true;
 
         void lock() {
-            for (int spins = 0; !compareAndSet(0, 1); spins++) {
+            for (int spins = 0; ; spins++) {
+                int state = get();
+                if ((state & LOCKED) == 0 && compareAndSet(state, state | LOCKED)) {
+                    return;
+                }
                 if (spins < SPINS) {
                     Thread.onSpinWait();
                 } else {
@@ -64,8 +73,17 @@ final class TaskTable {
             }
         }
 
+        /** Releases the lock and publishes whether the stripe holds entries. */
         void unlock() {
-            set(0);
+            lazySet(size == 0 ? 0 : OCCUPIED);
+        }
+
+        /**
+         * Read without the lock as a fast "nothing here" check; a hand-off's queue orders it: a binding
+         * made before the hand-off was published with {@link #OCCUPIED}, which stays while it lasts.
+         */
+        boolean empty() {
+            return (get() & OCCUPIED) == 0;
         }
     }
 
@@ -109,6 +127,8 @@ final class TaskTable {
     private boolean bind(Object task, Snapshot snapshot, boolean keepAfterRun, boolean replace) {
         int h = hash(task);
         Stripe stripe = stripes[h & (STRIPES - 1)];
+        // Made before the lock: the critical section stays a few loads and stores.
+        Entry entry = new Entry(this, task, h, snapshot, keepAfterRun, null);
         stripe.lock();
         try {
             Entry[] buckets = stripe.buckets;
@@ -120,21 +140,21 @@ final class TaskTable {
                     if (!replace) {
                         return false;
                     }
-                    Entry replacement = new Entry(this, task, h, snapshot, keepAfterRun, e.next);
+                    entry.next = e.next;
                     if (prev == null) {
-                        buckets[index] = replacement;
+                        buckets[index] = entry;
                     } else {
-                        prev.next = replacement;
+                        prev.next = entry;
                     }
                     return true;
                 }
             }
-            buckets[index] = new Entry(this, task, h, snapshot, keepAfterRun, first);
-            if (stripe.empty) {
-                stripe.empty = false;
+            entry.next = first;
+            buckets[index] = entry;
+            if (stripe.size++ == 0) {
                 occupiedStripes.incrementAndGet();
             }
-            if (++stripe.size > buckets.length) {
+            if (stripe.size > buckets.length) {
                 resize(stripe);
             }
             return true;
@@ -163,7 +183,7 @@ final class TaskTable {
         }
         int h = hash(task);
         Stripe stripe = stripes[h & (STRIPES - 1)];
-        if (stripe.empty) {
+        if (stripe.empty()) {
             return;
         }
         stripe.lock();
@@ -180,16 +200,18 @@ final class TaskTable {
         }
         int h = hash(task);
         Stripe stripe = stripes[h & (STRIPES - 1)];
-        if (stripe.empty) {
+        if (stripe.empty()) {
             return null;
         }
         stripe.lock();
         try {
             Entry[] buckets = stripe.buckets;
-            for (Entry e = buckets[(h >>> 6) & (buckets.length - 1)]; e != null; e = e.next) {
+            int index = (h >>> 6) & (buckets.length - 1);
+            Entry prev = null;
+            for (Entry e = buckets[index]; e != null; prev = e, e = e.next) {
                 if (e.get() == task) {
                     if (runs && !e.keepAfterRun) {
-                        unlink(stripe, h, task, null);
+                        unlinkAfter(stripe, index, prev, e);
                     }
                     return e.snapshot;
                 }
@@ -207,19 +229,23 @@ final class TaskTable {
         Entry prev = null;
         for (Entry e = buckets[index]; e != null; prev = e, e = e.next) {
             if (e == stale || (task != null && e.get() == task)) {
-                if (prev == null) {
-                    buckets[index] = e.next;
-                } else {
-                    prev.next = e.next;
-                }
-                // Not cleared: Reference.clear() is a native call on every unbinding, and an unlinked
-                // entry is garbage anyway (if the collector still enqueues it, expunging finds nothing).
-                if (--stripe.size == 0) {
-                    stripe.empty = true;
-                    occupiedStripes.decrementAndGet();
-                }
+                unlinkAfter(stripe, index, prev, e);
                 return;
             }
+        }
+    }
+
+    /** Removes {@code e}, which follows {@code prev} (or heads bucket {@code index} when null). */
+    private void unlinkAfter(Stripe stripe, int index, Entry prev, Entry e) {
+        if (prev == null) {
+            stripe.buckets[index] = e.next;
+        } else {
+            prev.next = e.next;
+        }
+        // Not cleared: Reference.clear() is a native call on every unbinding, and an unlinked
+        // entry is garbage anyway (if the collector still enqueues it, expunging finds nothing).
+        if (--stripe.size == 0) {
+            occupiedStripes.decrementAndGet();
         }
     }
 
