@@ -43,10 +43,7 @@ class BindingsTest {
     }
 
     private static Snapshot snapshotWith(String value) {
-        TaskContext.set("k", value);
-        Snapshot snapshot = TaskContext.capture();
-        TaskContext.clear();
-        return snapshot;
+        return TaskTableTest.snapshot(value);
     }
 
     @Test

@@ -31,7 +31,8 @@ class TaskTableTest {
         TaskContext.clear();
     }
 
-    private static Snapshot snapshot(Object value) {
+    /** A snapshot holding {@code value}, taken on this thread, whose context is left empty. */
+    static Snapshot snapshot(Object value) {
         TaskContext.set("v", value);
         Snapshot snapshot = TaskContext.capture();
         TaskContext.clear();
