@@ -45,10 +45,10 @@ final class Weaver implements ClassFileTransformer {
         try {
             List<MethodHook> hooks = hooksFor(loader, className, redefined, classFile);
             List<BindingField> fields = fieldsFor(className, redefined);
-            if ((hooks == null || hooks.isEmpty()) && fields == null) {
+            if (hooks.isEmpty() && fields == null) {
                 return null;
             }
-            byte[] woven = hooks == null || hooks.isEmpty() ? null : HookWeaver.weave(classFile, hooks);
+            byte[] woven = hooks.isEmpty() ? null : HookWeaver.weave(classFile, hooks);
             if (fields != null) {
                 byte[] withFields = BindingField.add(woven != null ? woven : classFile, fields);
                 woven = withFields != null ? withFields : woven;
@@ -87,14 +87,14 @@ final class Weaver implements ClassFileTransformer {
         }
         ClassReader header = new ClassReader(classFile);
         int access = header.getAccess();
-        String superName = header.getSuperName();
-        String[] interfaces = header.getInterfaces();
-        if ((access & Opcodes.ACC_INTERFACE) != 0 || superName == null
-                || (superName.equals("java/lang/Object") && interfaces.length == 0)) {
+        // Most classes declare no hooked method: nothing to weave, whatever their super types are; their
+        // super type names are not even decoded.
+        if ((access & Opcodes.ACC_INTERFACE) != 0 || declaredMethods.wanted(header, classFile) == 0) {
             return NONE;
         }
-        // Most classes declare no hooked method: nothing to weave, whatever their super types are.
-        if (declaredMethods.wanted(header, classFile) == 0) {
+        String superName = header.getSuperName();
+        String[] interfaces = header.getInterfaces();
+        if (superName == null || (superName.equals("java/lang/Object") && interfaces.length == 0)) {
             return NONE;
         }
         int flags = redefined != null ? SuperTypes.ofLoaded(redefined) : superTypes.of(superName, interfaces, loader);

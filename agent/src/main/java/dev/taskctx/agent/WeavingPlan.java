@@ -29,12 +29,7 @@ final class WeavingPlan {
 
     /** Adds {@code hooks} to the class with the internal name {@code className}. */
     void add(String className, MethodHook... hooks) {
-        // No lambda here or anywhere on the start-up path: the first one costs the JVM tens of milliseconds.
-        List<MethodHook> list = byClass.get(className);
-        if (list == null) {
-            list = new ArrayList<>();
-            byClass.put(className, list);
-        }
+        List<MethodHook> list = listFor(byClass, className);
         for (MethodHook hook : hooks) {
             list.add(hook);
         }
@@ -42,12 +37,18 @@ final class WeavingPlan {
 
     /** Adds {@code field} to the class with the internal name {@code className} when it loads. */
     void addField(String className, BindingField field) {
-        List<BindingField> list = fields.get(className);
+        listFor(fields, className).add(field);
+    }
+
+    /** The list of {@code className} in {@code map}, made empty if it has none. */
+    private static <T> List<T> listFor(Map<String, List<T>> map, String className) {
+        // No lambda (computeIfAbsent) here or anywhere on the start-up path: the first one costs the JVM tens of milliseconds.
+        List<T> list = map.get(className);
         if (list == null) {
             list = new ArrayList<>();
-            fields.put(className, list);
+            map.put(className, list);
         }
-        list.add(field);
+        return list;
     }
 
     boolean isEmpty() {

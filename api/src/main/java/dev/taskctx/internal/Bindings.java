@@ -24,14 +24,6 @@ final class Bindings {
     private static final int COMPLETION_FIELD = 1;
     private static final int NO_FIELD = 2;
 
-    static {
-        // Resolved now: while a class that an instanceof names is not loaded, the JIT compiles that
-        // check into a trap back to the interpreter, and the hand-off path stays slow (+30 ns per task
-        // until some task class with the field loads; always with fields=off).
-        TaskBindingCarrier.class.getName();
-        CompletionBindingCarrier.class.getName();
-    }
-
     private final TaskTable table = new TaskTable();
     /** Which carrier interface's field holds the binding: one class, no virtual call on the hand-off path. */
     private final int field;
@@ -121,7 +113,7 @@ final class Bindings {
             }
             current = read(task);
         }
-        return current == null || current instanceof Snapshot ? (Snapshot) current : ((Kept) current).snapshot;
+        return snapshotOf(current);
     }
 
     /** The snapshot bound to {@code task}, or {@code null}; the binding stays. */
@@ -129,8 +121,12 @@ final class Bindings {
         if (!carries(task)) {
             return table.peek(task);
         }
-        Object current = read(task);
-        return current instanceof Kept ? ((Kept) current).snapshot : (Snapshot) current;
+        return snapshotOf(read(task));
+    }
+
+    /** The snapshot a field's value holds: null, a {@code Snapshot}, or a {@link Kept} one. */
+    private static Snapshot snapshotOf(Object value) {
+        return value instanceof Kept ? ((Kept) value).snapshot : (Snapshot) value;
     }
 
     /** Drops the binding of {@code task}, if any. */
