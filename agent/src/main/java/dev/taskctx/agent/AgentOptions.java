@@ -36,6 +36,7 @@ final class AgentOptions {
         DEFAULTS.put("micrometer", "off");
         DEFAULTS.put("apicopies", "on");
         DEFAULTS.put("fields", "on");
+        DEFAULTS.put("lambdafields", "on");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);

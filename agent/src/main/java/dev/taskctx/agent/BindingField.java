@@ -167,8 +167,10 @@ final class BindingField {
         cas.visitVarInsn(Opcodes.ALOAD, 0);
         cas.visitVarInsn(Opcodes.ALOAD, 1);
         cas.visitVarInsn(Opcodes.ALOAD, 2);
+        // The receiver is typed Object: a hidden class (a lambda's) cannot name itself in a descriptor.
+        // The handle's guard compares erased types, so the call takes the same fast path either way.
         cas.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "java/lang/invoke/VarHandle", "compareAndSet",
-                "(L" + owner + ";" + OBJECT + OBJECT + ")Z", false);
+                "(" + OBJECT + OBJECT + OBJECT + ")Z", false);
         cas.visitInsn(Opcodes.IRETURN);
         cas.visitMaxs(4, 3);
         cas.visitEnd();

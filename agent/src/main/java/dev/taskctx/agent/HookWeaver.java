@@ -176,6 +176,9 @@ final class HookWeaver {
             if (hook.exit != null) {
                 extra = Math.max(extra, stackOf(hook.exit));
             }
+            if (hook.filter != null) {
+                extra = Math.max(extra, stackOf(hook.filter));
+            }
             this.extraStack = extra;
         }
 
@@ -256,10 +259,15 @@ final class HookWeaver {
                     case OWN_CLASS:
                         super.visitLdcInsn(Type.getObjectType(owner));
                         break;
+                    case RESULT:
+                        // already on the stack
+                        break;
                     default:
                         throw new IllegalStateException(arg.source.name());
                 }
-                if (arg.getterOwner != null) {
+                if (arg.getterIsField) {
+                    super.visitFieldInsn(Opcodes.GETFIELD, arg.getterOwner, arg.getterName, arg.getterDescriptor);
+                } else if (arg.getterOwner != null) {
                     super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, arg.getterOwner, arg.getterName, arg.getterDescriptor, false);
                 }
             }
@@ -347,6 +355,9 @@ final class HookWeaver {
                 return;
             }
             super.visitMethodInsn(opcode, callOwner, name, descriptor, isInterface);
+            if (hook.filter != null && descriptor.endsWith(")" + hook.filteredReturn)) {
+                call(hook.filter, false);
+            }
         }
 
         @Override

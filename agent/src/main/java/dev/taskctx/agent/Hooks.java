@@ -152,4 +152,8 @@ final class Hooks {
     static MethodHook poolInternals(String method, String descriptor) {
         return MethodHook.on(method, descriptor).enter(enterPoolInternals()).exitAlways(exitPoolInternals()).build();
     }
+
+    static Call lambdaClassFile(Arg classFile, Arg hostClass) {
+        return new Call("lambdaClassFile", "([BLjava/lang/Class;)[B", classFile, hostClass);
+    }
 }

@@ -33,7 +33,8 @@ public final class Installer extends AgentEntry {
             new ThreadStartInstrumentation(),
             new MdcInstrumentation(),
             new MicrometerInstrumentation(),
-            new TaskFieldInstrumentation());
+            new TaskFieldInstrumentation(),
+            new LambdaFieldInstrumentation());
 
     private Installer() {
     }

@@ -24,7 +24,9 @@ final class MethodHook {
         /** {@code null}. */
         NULL,
         /** The class being woven, as a {@code Class} constant. */
-        OWN_CLASS
+        OWN_CLASS,
+        /** What the call a result filter follows returned: already on the stack ({@link Builder#filterResults}). */
+        RESULT
     }
 
     /** One value passed to a hook. */
@@ -36,17 +38,21 @@ final class MethodHook {
         final String getterOwner;
         final String getterName;
         final String getterDescriptor;
+        /** Whether the getter is a field of the value, read directly ({@link #readingField}). */
+        final boolean getterIsField;
 
         private Arg(Source source, int index) {
-            this(source, index, null, null, null);
+            this(source, index, null, null, null, false);
         }
 
-        private Arg(Source source, int index, String getterOwner, String getterName, String getterDescriptor) {
+        private Arg(Source source, int index, String getterOwner, String getterName, String getterDescriptor,
+                    boolean getterIsField) {
             this.source = source;
             this.index = index;
             this.getterOwner = getterOwner;
             this.getterName = getterName;
             this.getterDescriptor = getterDescriptor;
+            this.getterIsField = getterIsField;
         }
 
         static Arg parameter(int index) {
@@ -64,7 +70,12 @@ final class MethodHook {
          * the library that defines it.
          */
         Arg invoking(String owner, String name, String descriptor) {
-            return new Arg(source, index, owner, name, descriptor);
+            return new Arg(source, index, owner, name, descriptor, false);
+        }
+
+        /** The field {@code owner.name} (of type {@code descriptor}, one slot) of this value, read by woven code of a class that may read it. */
+        Arg readingField(String owner, String name, String descriptor) {
+            return new Arg(source, index, owner, name, descriptor, true);
         }
 
         static final Arg THIS = new Arg(Source.THIS, -1);
@@ -72,6 +83,7 @@ final class MethodHook {
         static final Arg THROWN = new Arg(Source.THROWN, -1);
         static final Arg NULL = new Arg(Source.NULL, -1);
         static final Arg OWN_CLASS = new Arg(Source.OWN_CLASS, -1);
+        static final Arg RESULT = new Arg(Source.RESULT, -1);
     }
 
     /** What happens to the entry hook's return value. */
@@ -109,6 +121,9 @@ final class MethodHook {
     final String redirectOwner;
     final String redirectName;
     final String redirectTarget;
+    /** Result filter: each call this method makes that returns {@code filteredReturn} (a descriptor) is followed by {@link #filter}. */
+    final String filteredReturn;
+    final Call filter;
     /** Constructors: the (0-based) index of the parameter that must be the {@code Runnable} task, else -1. */
     final int runnableParameter;
     final boolean includeStatic;
@@ -123,6 +138,8 @@ final class MethodHook {
         this.redirectOwner = b.redirectOwner;
         this.redirectName = b.redirectName;
         this.redirectTarget = b.redirectTarget;
+        this.filteredReturn = b.filteredReturn;
+        this.filter = b.filter;
         this.runnableParameter = b.runnableParameter;
         this.includeStatic = b.includeStatic;
     }
@@ -170,6 +187,8 @@ final class MethodHook {
         private String redirectOwner;
         private String redirectName;
         private String redirectTarget;
+        private String filteredReturn;
+        private Call filter;
         private int runnableParameter = -1;
         private boolean includeStatic;
 
@@ -207,6 +226,17 @@ final class MethodHook {
             this.redirectOwner = owner;
             this.redirectName = name;
             this.redirectTarget = target;
+            return this;
+        }
+
+        /**
+         * After each call this method makes whose return type is {@code returnDescriptor}, calls
+         * {@code call}, whose first value is {@link Arg#RESULT} and whose return value (of the same
+         * type) replaces the call's result.
+         */
+        Builder filterResults(String returnDescriptor, Call call) {
+            this.filteredReturn = returnDescriptor;
+            this.filter = call;
             return this;
         }
 

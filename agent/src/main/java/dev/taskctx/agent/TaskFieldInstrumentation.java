@@ -22,5 +22,6 @@ final class TaskFieldInstrumentation implements HandOffFamily {
         plan.addField("java/util/concurrent/ForkJoinTask", BindingField.TASK);
         plan.addField("java/util/TimerTask", BindingField.TASK);
         plan.addField(WeavingPlan.COMPLETION_PREFIX + "Completion", BindingField.COMPLETION);
+        plan.uncheckedCarrierCalls = true;
     }
 }

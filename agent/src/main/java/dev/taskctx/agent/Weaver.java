@@ -39,8 +39,12 @@ final class Weaver implements ClassFileTransformer {
     @Override
     public byte[] transform(ClassLoader loader, String className, Class<?> redefined, ProtectionDomain domain,
                             byte[] classFile) {
-        if (className == null || classFile == null || isTaskctxItself(className)) {
+        if (className == null || classFile == null) {
             return null;
+        }
+        if (isTaskctxItself(className)) {
+            return plan.uncheckedCarrierCalls && className.equals(UncheckedCarrierCalls.CLASS_NAME)
+                    && loader == null ? uncheckedCarrierCalls(classFile) : null;
         }
         try {
             List<MethodHook> hooks = hooksFor(loader, className, redefined, classFile);
@@ -66,6 +70,20 @@ final class Weaver implements ClassFileTransformer {
             return null;
         } catch (Throwable error) {
             report(className.replace('/', '.'), error);
+            return null;
+        }
+    }
+
+    /** The api's {@code CarrierCalls} of the bootstrap class path, without casts; as it was if that fails. */
+    private byte[] uncheckedCarrierCalls(byte[] classFile) {
+        try {
+            byte[] woven = UncheckedCarrierCalls.weave(classFile);
+            if (debug) {
+                System.err.println("taskctx: instrumented " + UncheckedCarrierCalls.CLASS_NAME.replace('/', '.'));
+            }
+            return woven;
+        } catch (Throwable error) {
+            report(UncheckedCarrierCalls.CLASS_NAME.replace('/', '.'), error);
             return null;
         }
     }
@@ -125,7 +143,8 @@ final class Weaver implements ClassFileTransformer {
         }
         String className = type.getName().replace('.', '/');
         if (isTaskctxItself(className)) {
-            return false;
+            return plan.uncheckedCarrierCalls && className.equals(UncheckedCarrierCalls.CLASS_NAME)
+                    && type.getClassLoader() == null;
         }
         List<MethodHook> named = byName(className);
         if (named != null) {

@@ -24,6 +24,8 @@ final class WeavingPlan {
     final List<MethodHook> applicationThreads = new ArrayList<>();
     /** Binding fields to add per JDK class name, as the class loads ({@link BindingField}). */
     final Map<String, List<BindingField>> fields = new HashMap<>();
+    /** Whether the api's {@code CarrierCalls} loses its casts ({@link UncheckedCarrierCalls}): some class gets a binding field. */
+    boolean uncheckedCarrierCalls;
     /** Application executors left alone ({@code executors.exclude}), as binary names. */
     final Set<String> excludedExecutors = new HashSet<>();
 
@@ -52,7 +54,7 @@ final class WeavingPlan {
     }
 
     boolean isEmpty() {
-        return byClass.isEmpty() && fields.isEmpty() && completions.isEmpty() && applicationExecutors.isEmpty()
+        return byClass.isEmpty() && fields.isEmpty() && !uncheckedCarrierCalls && completions.isEmpty() && applicationExecutors.isEmpty()
                 && applicationScheduledExecutors.isEmpty() && applicationThreads.isEmpty();
     }
 }

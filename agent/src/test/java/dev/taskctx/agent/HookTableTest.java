@@ -70,6 +70,9 @@ class HookTableTest {
             if (hook.redirectTarget != null) {
                 calls.add(hook.redirectTarget + "(L" + hook.redirectOwner + ";)V");
             }
+            if (hook.filter != null) {
+                calls.add(hook.filter.name + hook.filter.descriptor);
+            }
             assertThat(calls).as("hook on %s", hook.methodName).isNotEmpty();
             assertThat(agentHooks()).as("hook on %s", hook.methodName).containsAll(calls);
         }
@@ -129,6 +132,43 @@ class HookTableTest {
                     new java.io.PrintWriter(problems));
             assertThat(problems.toString()).as("verifier output for %s", entry.getKey()).isEmpty();
         }
+    }
+
+    @Test
+    void everyResultFilterFollowsExactlyOneCallOfItsMethodOnThisJdk() throws IOException {
+        int filters = 0;
+        for (Map.Entry<String, List<MethodHook>> entry : fullPlan().byClass.entrySet()) {
+            for (MethodHook hook : entry.getValue()) {
+                if (hook.filter == null) {
+                    continue;
+                }
+                filters++;
+                byte[] classFile = classFile(entry.getKey());
+                assertThat(classFile).as("class file of %s", entry.getKey()).isNotNull();
+                List<String> filtered = new ArrayList<>();
+                new ClassReader(classFile).accept(new ClassVisitor(Opcodes.ASM9) {
+                    @Override
+                    public MethodVisitor visitMethod(int access, String name, String descriptor, String signature,
+                                                     String[] exceptions) {
+                        if (!hook.accepts(access, name, descriptor)) {
+                            return null;
+                        }
+                        return new MethodVisitor(Opcodes.ASM9) {
+                            @Override
+                            public void visitMethodInsn(int opcode, String owner, String called, String calledDescriptor,
+                                                        boolean isInterface) {
+                                if (calledDescriptor.endsWith(")" + hook.filteredReturn)) {
+                                    filtered.add(owner + "." + called);
+                                }
+                            }
+                        };
+                    }
+                }, 0);
+                // JDK 17: jdk.internal ASM's ClassWriter.toByteArray; JDK 25: java.lang.classfile's ClassFile.build.
+                assertThat(filtered).as("calls %s filters in %s", hook.methodName, entry.getKey()).hasSize(1);
+            }
+        }
+        assertThat(filters).isPositive();
     }
 
     /** Thread constructors take the task at index 1 on JDK 17 and at index 3 on JDK 25; each JDK matches one of the hooks. */

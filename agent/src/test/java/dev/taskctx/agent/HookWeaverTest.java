@@ -7,6 +7,7 @@ import dev.taskctx.TaskContext;
 import dev.taskctx.agent.MethodHook.Arg;
 import dev.taskctx.agent.MethodHook.Result;
 import dev.taskctx.internal.AgentHooks;
+import dev.taskctx.internal.LambdaClasses;
 import dev.taskctx.internal.SnapshotRunnable;
 import java.io.IOException;
 import java.io.InputStream;
@@ -90,6 +91,26 @@ class HookWeaverTest {
             AgentHooks.coroutineSuspends(key);
         }
         assertThat(TaskContext.get("k")).isNull();
+    }
+
+    @Test
+    void resultFilterReplacesWhatEachFilteredCallReturnedAndReadsAFieldOfThis() throws Exception {
+        Object subject = woven(MethodHook.on("classFile", "()[B")
+                .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
+                        Arg.THIS.readingField(SUBJECT, "host", "Ljava/lang/Class;")))
+                .build());
+        LambdaClasses.install(classFile -> {
+            byte[] marked = classFile.clone();
+            marked[0] += 10;
+            return marked;
+        });
+        try {
+            byte[] result = (byte[]) subject.getClass().getMethod("classFile").invoke(subject);
+            // bytes() returns byte[] and passes the filter; an array's clone() returns Object and does not.
+            assertThat(result).containsExactly(11, 2, 3);
+        } finally {
+            LambdaClasses.install(null);
+        }
     }
 
     @Test

@@ -38,4 +38,16 @@ public class WeavingSubject {
     public Object key() {
         return key;
     }
+
+    /** Read by a result filter's field argument. */
+    public Class<?> host = WeavingSubject.class;
+
+    /** Woven with a result filter on the {@code byte[]} calls it makes. */
+    public byte[] classFile() {
+        return bytes().clone();
+    }
+
+    private static byte[] bytes() {
+        return new byte[] {1, 2, 3};
+    }
 }

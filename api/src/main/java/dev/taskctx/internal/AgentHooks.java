@@ -316,4 +316,17 @@ public final class AgentHooks {
     public static void runTimerTask(TimerTask task) {
         TaskRuns.runTask(task);
     }
+
+    /**
+     * {@code InnerClassLambdaMetafactory} made the class file of a lambda class of {@code host}: the class
+     * file to define (with a binding field where it is a {@code Runnable}'s, see {@link LambdaClasses}).
+     */
+    public static byte[] lambdaClassFile(byte[] classFile, Class<?> host) {
+        try {
+            return LambdaClasses.classFile(classFile, host);
+        } catch (Throwable ignored) {
+            // the lambda's bindings wait in the side table
+            return classFile;
+        }
+    }
 }

@@ -33,6 +33,8 @@ final class Bindings {
     private Bindings(int field, boolean allKept) {
         this.field = field;
         this.allKept = allKept;
+        this.carriers = field == TASK_FIELD ? implementing(TaskBindingCarrier.class)
+                : field == COMPLETION_FIELD ? implementing(CompletionBindingCarrier.class) : null;
     }
 
     /** Bindings in {@link TaskBindingCarrier}'s field where the task has it. */
@@ -57,27 +59,44 @@ final class Bindings {
      */
     private Class<?> lastWithoutField;
 
+    /**
+     * Whether a class carries this kind's field, asked once per class: an {@code instanceof} of the
+     * carrier interface on every hand-off would write the class's one-entry secondary-supers cache
+     * whenever other code last checked the class against another interface (a lambda's class against
+     * its functional interface), and on JDK 17 to 22 both cores of a hand-off then write the same cache
+     * line (JDK-8180450). A look-up here only reads.
+     */
+    private final ClassValue<Boolean> carriers;
+
     private boolean carries(Object task) {
         Class<?> type = task.getClass();
         if (type == lastWithoutField) {
             return false;
         }
-        boolean carries = field == TASK_FIELD ? task instanceof TaskBindingCarrier
-                : field == COMPLETION_FIELD && task instanceof CompletionBindingCarrier;
-        if (!carries) {
-            lastWithoutField = type;
+        if (carriers != null && carriers.get(type)) {
+            return true;
         }
-        return carries;
+        lastWithoutField = type;
+        return false;
+    }
+
+    /** The class-value of {@code carrier}: whether a class implements it. */
+    private static ClassValue<Boolean> implementing(Class<?> carrier) {
+        return new ClassValue<>() {
+            @Override
+            protected Boolean computeValue(Class<?> type) {
+                return carrier.isAssignableFrom(type);
+            }
+        };
     }
 
     private Object read(Object task) {
-        return field == TASK_FIELD ? ((TaskBindingCarrier) task).taskctx$taskBinding()
-                : ((CompletionBindingCarrier) task).taskctx$completionBinding();
+        return field == TASK_FIELD ? CarrierCalls.taskBinding(task) : CarrierCalls.completionBinding(task);
     }
 
     private boolean compareAndSet(Object task, Object expected, Object update) {
-        return field == TASK_FIELD ? ((TaskBindingCarrier) task).taskctx$casTaskBinding(expected, update)
-                : ((CompletionBindingCarrier) task).taskctx$casCompletionBinding(expected, update);
+        return field == TASK_FIELD ? CarrierCalls.casTaskBinding(task, expected, update)
+                : CarrierCalls.casCompletionBinding(task, expected, update);
     }
 
     /** Binds {@code snapshot} to {@code task}, replacing an earlier binding of the same task. */

@@ -116,10 +116,11 @@ class AgentOptionsTest {
         assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .matches(java.util.regex.Pattern.quote("taskctx: agent active; hand-off families: executors, forkjoin, "
-                        + "completablefuture, scheduled, timer, guava, netty, channels, coroutines, threads, mdc, fields") + "; installed in \\d+ ms");
+                        + "completablefuture, scheduled, timer, guava, netty, channels, coroutines, threads, mdc, fields, lambdafields") + "; installed in \\d+ ms");
         assertThat(result.stderrLines()).contains(
                 "taskctx: instrumented java.util.concurrent.ThreadPoolExecutor",
                 "taskctx: instrumented java.lang.Thread",
+                "taskctx: instrumented java.lang.invoke.InnerClassLambdaMetafactory",
                 "taskctx: instrumented org.slf4j.MDC",
                 "taskctx: instrumented " + QueueExecutor.class.getName());
         assertThat(result.stdoutLines()).contains("pool-mdc=req-1");
@@ -128,7 +129,7 @@ class AgentOptionsTest {
     @Test
     void familiesSwitchedOffAreNotInstalled() throws Exception {
         JvmRunner.Result result = runWith("debug,forkjoin=off,completablefuture=off,scheduled=off,timer=off,"
-                + "guava=off,netty=off,channels=off,coroutines=off,fields=off");
+                + "guava=off,netty=off,channels=off,coroutines=off,fields=off,lambdafields=off");
         assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .matches(java.util.regex.Pattern.quote("taskctx: agent active; hand-off families: executors, threads")
@@ -138,7 +139,8 @@ class AgentOptionsTest {
                 || (line.startsWith("taskctx: instrumented java.util.concurrent.CompletableFuture")
                         && !line.endsWith("$ThreadPerTaskExecutor"))
                 || line.startsWith("taskctx: instrumented java.util.concurrent.ScheduledThreadPoolExecutor")
-                || line.startsWith("taskctx: instrumented java.util.Timer"));
+                || line.startsWith("taskctx: instrumented java.util.Timer")
+                || line.startsWith("taskctx: instrumented java.lang.invoke."));
     }
 
     @Test

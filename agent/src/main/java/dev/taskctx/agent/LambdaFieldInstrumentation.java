@@ -1,0 +1,72 @@
+package dev.taskctx.agent;
+
+import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.internal.LambdaClasses;
+import java.util.List;
+import org.objectweb.asm.ClassReader;
+
+/**
+ * Binding fields for lambdas: a {@code Runnable} lambda handed to a {@code ThreadPoolExecutor} (the
+ * commonest hand-off there is) binds its snapshot in a field of its own class, as a {@code FutureTask}
+ * does, instead of the side table. A lambda's class is hidden: no class file transformer sees it, and
+ * it cannot be retransformed. The hook is where the JDK makes the class file of every lambda class,
+ * {@code InnerClassLambdaMetafactory.generateInnerClass} (JDK 17 to 21: ASM's
+ * {@code ClassWriter.toByteArray()}; JDK 22 and later: {@code ClassFile.build(...)}): the bytes it
+ * returns pass through {@link LambdaClasses}, which gives a {@code Runnable} lambda's class the field
+ * where its host's class loader and module can see the carrier interface. A lambda class the JVM
+ * takes from a CDS archive, or made before the agent, keeps the side table. Option
+ * {@code lambdafields=off} leaves lambda classes as the JDK makes them.
+ */
+final class LambdaFieldInstrumentation implements HandOffFamily {
+
+    private static final String FACTORY = "java/lang/invoke/InnerClassLambdaMetafactory";
+
+    @Override
+    public String name() {
+        return "lambdafields";
+    }
+
+    private static final String FACTORY_BASE = "java.lang.invoke.AbstractValidatingLambdaMetafactory";
+
+    @Override
+    public void register(WeavingPlan plan, AgentOptions options) {
+        // The woven code reads the lambda's host class from this field: a JDK without it would fail
+        // every lambda's linkage with NoSuchFieldError, so there the lambdas keep the side table.
+        if (!hostClassFieldExists()) {
+            return;
+        }
+        plan.add(FACTORY,
+                MethodHook.on("generateInnerClass", "()Ljava/lang/Class;")
+                        .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
+                                Arg.THIS.readingField(FACTORY_BASE.replace('.', '/'), "targetClass",
+                                        "Ljava/lang/Class;")))
+                        .build());
+        plan.uncheckedCarrierCalls = true;
+        LambdaClasses.install(new Rewriter());
+    }
+
+    private static boolean hostClassFieldExists() {
+        try {
+            return Class.forName(FACTORY_BASE, false, null).getDeclaredField("targetClass").getType() == Class.class;
+        } catch (ReflectiveOperationException | LinkageError | SecurityException absent) {
+            return false;
+        }
+    }
+
+    /** Adds the task binding field to the class file of a {@code Runnable} lambda. */
+    static final class Rewriter implements LambdaClasses.Rewriter {
+        // Runs inside the linkage of a lambda: no lambda, method reference or string concatenation
+        // (an invokedynamic) on this path.
+
+        @Override
+        public byte[] rewrite(byte[] classFile) {
+            ClassReader reader = new ClassReader(classFile);
+            for (String implemented : reader.getInterfaces()) {
+                if (implemented.equals("java/lang/Runnable")) {
+                    return BindingField.add(classFile, List.of(BindingField.TASK));
+                }
+            }
+            return null;
+        }
+    }
+}

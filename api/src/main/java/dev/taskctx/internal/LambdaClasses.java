@@ -1,0 +1,63 @@
+package dev.taskctx.internal;
+
+/**
+ * Lambda classes as the JDK makes them: the agent's {@link Rewriter} gives a {@code Runnable} lambda's
+ * class a binding field ({@link TaskBindingCarrier}), so that handing a new lambda to a pool binds its
+ * snapshot without the side table. Only where the lambda's class will see this very interface: its
+ * host's module reads the bootstrap class path's unnamed module, and its host's class loader resolves
+ * the interface's name to this class (a child-first loader may hold a copy of the api; a loader that
+ * does not delegate to the bootstrap class path, such as an OSGi bundle's, finds nothing and would fail
+ * the lambda's definition).
+ *
+ * <p>Internal: public only because the agent installs the rewriter.
+ */
+public final class LambdaClasses {
+
+    /** Rewrites a lambda's class file; runs inside the linkage of a lambda, so it must not use one itself. */
+    public interface Rewriter {
+        /** The class file with a binding field, or {@code null} to keep it as it is. */
+        byte[] rewrite(byte[] classFile);
+    }
+
+    private static volatile Rewriter rewriter;
+
+    /** The class loader last found to see the carrier interface; most lambdas come from one or two loaders. */
+    private static volatile ClassLoader lastSeeing;
+
+    private LambdaClasses() {
+    }
+
+    /** Called once by the agent at premain, before lambda classes reach {@link #classFile}. */
+    public static void install(Rewriter installed) {
+        rewriter = installed;
+    }
+
+    /** The class file to define for a lambda class of {@code host}. */
+    static byte[] classFile(byte[] classFile, Class<?> host) {
+        Rewriter current = rewriter;
+        if (current == null || host == null || !seesCarrier(host)) {
+            return classFile;
+        }
+        byte[] rewritten = current.rewrite(classFile);
+        return rewritten != null ? rewritten : classFile;
+    }
+
+    private static boolean seesCarrier(Class<?> host) {
+        if (!host.getModule().canRead(TaskBindingCarrier.class.getModule())) {
+            return false;
+        }
+        ClassLoader loader = host.getClassLoader();
+        if (loader == null || loader == lastSeeing) {
+            return true;
+        }
+        try {
+            if (Class.forName(TaskBindingCarrier.class.getName(), false, loader) != TaskBindingCarrier.class) {
+                return false;
+            }
+        } catch (ClassNotFoundException | LinkageError notVisible) {
+            return false;
+        }
+        lastSeeing = loader;
+        return true;
+    }
+}
