@@ -55,4 +55,51 @@ class BindingFieldTest {
         byte[] both = BindingField.add(woven, List.of(BindingField.TASK, BindingField.COMPLETION));
         HookWeaverTest.verifiedInstance(TaskSubject.class, both);
     }
+
+    @Test
+    void carrierCallsLoseTheirCastsAndTheJvmStillChecksEachCall() throws Exception {
+        byte[] original;
+        try (InputStream in = TaskBindingCarrier.class.getClassLoader()
+                .getResourceAsStream(UncheckedCarrierCalls.CLASS_NAME + ".class")) {
+            original = in.readAllBytes();
+        }
+        assertThat(castsToCarriers(original)).as("casts before").hasSize(4);
+        byte[] woven = UncheckedCarrierCalls.weave(original);
+        assertThat(castsToCarriers(woven)).as("casts after").isEmpty();
+
+        Class<?> calls = new ClassLoader(getClass().getClassLoader()) {
+            Class<?> define() {
+                return defineClass(null, woven, 0, woven.length);
+            }
+        }.define();
+        java.lang.reflect.Method taskBinding = calls.getDeclaredMethod("taskBinding", Object.class);
+        java.lang.reflect.Method casTaskBinding = calls.getDeclaredMethod("casTaskBinding", Object.class, Object.class, Object.class);
+        taskBinding.setAccessible(true);
+        casTaskBinding.setAccessible(true);
+        Object task = HookWeaverTest.verifiedInstance(TaskSubject.class,
+                BindingField.add(classFile(TaskSubject.class), List.of(BindingField.TASK)));
+        assertThat(casTaskBinding.invoke(null, task, null, "bound")).isEqualTo(true);
+        assertThat(taskBinding.invoke(null, task)).isEqualTo("bound");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> taskBinding.invoke(null, new Object()))
+                .hasCauseInstanceOf(IncompatibleClassChangeError.class);
+    }
+
+    private static List<String> castsToCarriers(byte[] classFile) {
+        List<String> casts = new java.util.ArrayList<>();
+        new org.objectweb.asm.ClassReader(classFile).accept(new org.objectweb.asm.ClassVisitor(org.objectweb.asm.Opcodes.ASM9) {
+            @Override
+            public org.objectweb.asm.MethodVisitor visitMethod(int access, String name, String descriptor,
+                                                               String signature, String[] exceptions) {
+                return new org.objectweb.asm.MethodVisitor(org.objectweb.asm.Opcodes.ASM9) {
+                    @Override
+                    public void visitTypeInsn(int opcode, String type) {
+                        if (opcode == org.objectweb.asm.Opcodes.CHECKCAST && type.endsWith("BindingCarrier")) {
+                            casts.add(name + ": " + type);
+                        }
+                    }
+                };
+            }
+        }, 0);
+        return casts;
+    }
 }
