@@ -21,8 +21,16 @@ public final class LambdaClasses {
 
     private static volatile Rewriter rewriter;
 
-    /** The class loader last found to see the carrier interface; most lambdas come from one or two loaders. */
-    private static volatile ClassLoader lastSeeing;
+    /** Whether a host's lambdas see the carrier interface: asked once per host class. */
+    private static final ClassValue<Boolean> HOSTS = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> host) {
+            return seesCarrier(host);
+        }
+    };
+
+    /** Set while a class loader is asked for the carrier: lambdas its own code links meanwhile are left alone. */
+    private static final ThreadLocal<Boolean> ASKING_LOADER = new ThreadLocal<>();
 
     private LambdaClasses() {
     }
@@ -35,7 +43,7 @@ public final class LambdaClasses {
     /** The class file to define for a lambda class of {@code host}. */
     static byte[] classFile(byte[] classFile, Class<?> host) {
         Rewriter current = rewriter;
-        if (current == null || host == null || !seesCarrier(host)) {
+        if (current == null || host == null || !HOSTS.get(host)) {
             return classFile;
         }
         byte[] rewritten = current.rewrite(classFile);
@@ -47,17 +55,20 @@ public final class LambdaClasses {
             return false;
         }
         ClassLoader loader = host.getClassLoader();
-        if (loader == null || loader == lastSeeing) {
+        if (loader == null) {
             return true;
         }
-        try {
-            if (Class.forName(TaskBindingCarrier.class.getName(), false, loader) != TaskBindingCarrier.class) {
-                return false;
-            }
-        } catch (ClassNotFoundException | LinkageError notVisible) {
+        if (ASKING_LOADER.get() != null) {
+            // The loader's own code links a lambda while it looks for the carrier: asking it again could recurse.
             return false;
         }
-        lastSeeing = loader;
-        return true;
+        ASKING_LOADER.set(Boolean.TRUE);
+        try {
+            return Class.forName(TaskBindingCarrier.class.getName(), false, loader) == TaskBindingCarrier.class;
+        } catch (ClassNotFoundException | LinkageError notVisible) {
+            return false;
+        } finally {
+            ASKING_LOADER.remove();
+        }
     }
 }
