@@ -85,10 +85,13 @@ final class Weaver implements ClassFileTransformer {
         if (named != null) {
             return named;
         }
+        // Most classes declare no hooked method: nothing to weave, whatever their super types are; they are
+        // not even parsed.
+        if (!declaredMethods.mayDeclare(classFile)) {
+            return NONE;
+        }
         ClassReader header = new ClassReader(classFile);
         int access = header.getAccess();
-        // Most classes declare no hooked method: nothing to weave, whatever their super types are; their
-        // super type names are not even decoded.
         if ((access & Opcodes.ACC_INTERFACE) != 0 || declaredMethods.wanted(header, classFile) == 0) {
             return NONE;
         }
