@@ -24,6 +24,8 @@ final class DeclaredMethods {
     private final List<MethodHook> executorHooks;
     /** The distinct names of all those hooks, as class-file bytes (ASCII). */
     private final byte[][] names;
+    /** Bit n set when a name is n bytes long (n < 64): most constants are ruled out by their length alone. */
+    private final long lengths;
 
     DeclaredMethods(WeavingPlan plan) {
         this.threadHooks = plan.applicationThreads;
@@ -40,6 +42,11 @@ final class DeclaredMethods {
             }
         }
         this.names = distinct.toArray(new byte[0][]);
+        long mask = 0;
+        for (byte[] name : names) {
+            mask |= name.length < 64 ? 1L << name.length : 0;
+        }
+        this.lengths = mask;
     }
 
     /**
@@ -125,6 +132,9 @@ final class DeclaredMethods {
 
     /** Whether the {@code length} bytes after the length at {@code at} spell one of the hooked methods' names. */
     private boolean isHookedName(byte[] classFile, int at, int length) {
+        if (length < 64 && (lengths & (1L << length)) == 0) {
+            return false;
+        }
         for (byte[] name : names) {
             if (name.length == length && equalBytes(classFile, at + 2, name)) {
                 return true;
