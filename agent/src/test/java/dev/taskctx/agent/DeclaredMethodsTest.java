@@ -25,14 +25,7 @@ import org.objectweb.asm.Opcodes;
 class DeclaredMethodsTest {
 
     private static DeclaredMethods declaredMethods() {
-        WeavingPlan plan = new WeavingPlan();
-        AgentOptions options = AgentOptions.parse("");
-        for (HandOffFamily family : Installer.FAMILIES) {
-            if (options.on(family.name())) {
-                family.register(plan, options);
-            }
-        }
-        return new DeclaredMethods(plan);
+        return new DeclaredMethods(WeaverTest.defaultPlan());
     }
 
     private static List<byte[]> realClassFiles() throws IOException {
