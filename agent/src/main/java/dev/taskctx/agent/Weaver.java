@@ -23,6 +23,7 @@ final class Weaver implements ClassFileTransformer {
     private static final String[] JDK_PREFIXES = {"java/", "jdk/", "sun/", "com/sun/"};
     private static final String SIGNALLER = WeavingPlan.COMPLETION_PREFIX + "Signaller";
     private static final List<MethodHook> NONE = List.of();
+    private static final String[] NO_INTERFACES = {};
 
     private final WeavingPlan plan;
     private final boolean debug;
@@ -103,15 +104,21 @@ final class Weaver implements ClassFileTransformer {
         if (named != null) {
             return named;
         }
+        // Most classes declare no hooked method: nothing to weave, whatever their super types are; they are
+        // not even parsed.
+        if (!declaredMethods.mayDeclare(classFile)) {
+            return NONE;
+        }
         ClassReader header = new ClassReader(classFile);
         int access = header.getAccess();
-        // Most classes declare no hooked method: nothing to weave, whatever their super types are; their
-        // super type names are not even decoded.
-        if ((access & Opcodes.ACC_INTERFACE) != 0 || declaredMethods.wanted(header, classFile) == 0) {
+        int wanted = (access & Opcodes.ACC_INTERFACE) != 0 ? 0 : declaredMethods.wanted(header, classFile);
+        if (wanted == 0) {
             return NONE;
         }
         String superName = header.getSuperName();
-        String[] interfaces = header.getInterfaces();
+        // Only a super class makes a class a Thread: a class whose only hooked method is a thread hook's
+        // (a Runnable's run()) needs no look at its interfaces, and one that extends Object none at all.
+        String[] interfaces = wanted == SuperTypes.THREAD ? NO_INTERFACES : header.getInterfaces();
         if (superName == null || (superName.equals("java/lang/Object") && interfaces.length == 0)) {
             return NONE;
         }

@@ -32,7 +32,8 @@ import org.objectweb.asm.Opcodes;
  */
 class WeaverTest {
 
-    private static Weaver weaver() {
+    /** The plan of the default options, as the installer makes it. */
+    static WeavingPlan defaultPlan() {
         WeavingPlan plan = new WeavingPlan();
         AgentOptions options = AgentOptions.parse("");
         for (HandOffFamily family : Installer.FAMILIES) {
@@ -40,7 +41,11 @@ class WeaverTest {
                 family.register(plan, options);
             }
         }
-        return new Weaver(plan, false);
+        return plan;
+    }
+
+    private static Weaver weaver() {
+        return new Weaver(defaultPlan(), false);
     }
 
     private static byte[] classFile(Class<?> type) throws IOException {
