@@ -99,15 +99,11 @@ class HookWeaverTest {
                 .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
                         Arg.THIS.readingField(SUBJECT, "host", "Ljava/lang/Class;")))
                 .build());
-        LambdaClasses.install(classFile -> {
-            byte[] marked = classFile.clone();
-            marked[0] += 10;
-            return marked;
-        });
+        LambdaClasses.install(classFile -> new byte[] {42});
         try {
             byte[] result = (byte[]) subject.getClass().getMethod("classFile").invoke(subject);
             // bytes() returns byte[] and passes the filter; an array's clone() returns Object and does not.
-            assertThat(result).containsExactly(11, 2, 3);
+            assertThat(result).containsExactly(42);
         } finally {
             LambdaClasses.install(null);
         }

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
  */
 class LambdaClassesTest {
 
-    private static final byte[] MADE = {1};
+    /** A class file as far as the pre-scan cares: it names {@code Runnable}. */
+    private static final byte[] MADE = "...java/lang/Runnable...".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     private static final byte[] REWRITTEN = {2};
 
     @AfterEach
@@ -56,6 +57,13 @@ class LambdaClassesTest {
         assertThat(LambdaClasses.classFile(MADE, LambdaClassesTest.class)).isSameAs(MADE);
         LambdaClasses.install(classFile -> null);
         assertThat(LambdaClasses.classFile(MADE, LambdaClassesTest.class)).isSameAs(MADE);
+    }
+
+    @Test
+    void aClassFileThatDoesNotNameRunnableIsTheJdks() {
+        LambdaClasses.install(classFile -> REWRITTEN);
+        byte[] supplier = "...java/util/function/Supplier...java/lang/Runnabl".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        assertThat(LambdaClasses.classFile(supplier, LambdaClassesTest.class)).isSameAs(supplier);
     }
 
     /** A host class defined again by a loader that hides taskctx. */
