@@ -109,6 +109,27 @@ class LambdaFieldTest {
     }
 
     @Test
+    void aSerializableLambdaWithTheFieldIsWrittenAndReadAsTheJdkWritesItAndPropagates() throws Exception {
+        Runnable written = (Runnable & java.io.Serializable) () -> SEEN_BY_SERIALIZED.complete(TaskContext.get("request_id"));
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+            out.writeObject(written);
+        }
+        Runnable read;
+        try (java.io.ObjectInputStream in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+            read = (Runnable) in.readObject();
+        }
+        assertThat(read.getClass().getInterfaces()[0]).isEqualTo(Runnable.class);
+        assertThat(read instanceof TaskBindingCarrier).isEqualTo(!lambdaFieldsOff());
+        TaskContext.set("request_id", "serialized");
+        pool.execute(read);
+        TaskContext.clear();
+        assertThat(SEEN_BY_SERIALIZED.get(10, TimeUnit.SECONDS)).isEqualTo("serialized");
+    }
+
+    private static final java.util.concurrent.CompletableFuture<Object> SEEN_BY_SERIALIZED = new java.util.concurrent.CompletableFuture<>();
+
+    @Test
     void aLambdaWhoseClassLoaderCannotSeeTheAgentIsLeftAsTheJdkMadeItAndPropagates() throws Exception {
         // As an OSGi bundle's loader without boot delegation for dev.taskctx: the interface would not resolve.
         Class<?> isolated = new HidingLoader(getClass().getClassLoader()).loadClass(IsolatedHandOff.class.getName());
