@@ -5,6 +5,8 @@ import dev.taskctx.internal.Propagation;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Installs the enabled hand-off families: one {@link Weaver} registered with retransformation, and
@@ -67,6 +69,20 @@ public final class Installer extends AgentEntry {
         }
     }
 
+    /**
+     * Lets {@code java.base} read the bootstrap class path's unnamed module, where the core is: woven JDK
+     * classes call {@code AgentHooks} and implement the carrier interfaces, and without the edge a
+     * {@code FutureTask} given a field fails to load (an {@code IllegalAccessError}, seen with every
+     * family off but {@code fields}).
+     */
+    private static void readCore(Instrumentation instrumentation) {
+        Module core = Propagation.class.getModule();
+        Module javaBase = Object.class.getModule();
+        if (!javaBase.canRead(core)) {
+            instrumentation.redefineModule(javaBase, Set.of(core), Map.of(), Map.of(), Set.of(), Map.of());
+        }
+    }
+
     /** Called by {@code AgentLauncher}, once, after this class registered itself. */
     @Override
     public void install(String arguments, Instrumentation instrumentation, boolean lateAttach) {
@@ -84,6 +100,7 @@ public final class Installer extends AgentEntry {
         }
         Weaver weaver = new Weaver(plan, options.debug());
         if (!plan.isEmpty()) {
+            readCore(instrumentation);
             TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks");
             retransformLoaded(instrumentation, weaver);
         }

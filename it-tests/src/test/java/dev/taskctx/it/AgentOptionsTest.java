@@ -144,6 +144,23 @@ class AgentOptionsTest {
     }
 
     @Test
+    void everyFamilyAloneStartsCleanly() throws Exception {
+        List<String> families = List.of("executors", "threads", "forkjoin", "completablefuture", "scheduled", "timer",
+                "guava", "netty", "channels", "coroutines", "fields", "lambdafields", "apicopies");
+        for (String family : families) {
+            StringBuilder others = new StringBuilder();
+            for (String other : families) {
+                if (!other.equals(family)) {
+                    others.append(others.length() == 0 ? "" : ",").append(other).append("=off");
+                }
+            }
+            JvmRunner.Result result = runWith(others.toString());
+            assertThat(result.stderr()).as("stderr with %s alone", family).isEmpty();
+            assertThat(result.stdoutLines()).as("stdout with %s alone", family).hasSize(5);
+        }
+    }
+
+    @Test
     void unknownOptionIsReportedInOneLineAndTheAgentRunsOn() throws Exception {
         JvmRunner.Result result = runWith("bogus");
         assertThat(result.stderrLines()).singleElement().asString()
