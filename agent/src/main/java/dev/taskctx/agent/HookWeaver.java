@@ -33,6 +33,7 @@ final class HookWeaver {
     /** The class file with the hooks applied, or {@code null} when no method of it matches a hook. */
     static byte[] weave(byte[] classFile, List<MethodHook> hooks) {
         ClassReader reader = new ClassReader(classFile);
+        hooks = withFieldsRead(reader, classFile, hooks);
         boolean keeps = false;
         for (MethodHook hook : hooks) {
             keeps |= keeps(hook);
@@ -43,6 +44,52 @@ final class HookWeaver {
         HookClassVisitor visitor = new HookClassVisitor(writer, hooks, maxLocals, keeps);
         reader.accept(visitor, keeps ? ClassReader.EXPAND_FRAMES : 0);
         return visitor.woven ? writer.toByteArray() : null;
+    }
+
+    /** {@code hooks} less those reading a field ({@link MethodHook.Arg#readingField}) this class's own code does not read. */
+    private static List<MethodHook> withFieldsRead(ClassReader reader, byte[] classFile, List<MethodHook> hooks) {
+        List<MethodHook> usable = null;
+        for (int i = 0; i < hooks.size(); i++) {
+            MethodHook hook = hooks.get(i);
+            boolean fieldsRead = readsItsFields(reader, classFile, hook.enter) && readsItsFields(reader, classFile, hook.exit)
+                    && readsItsFields(reader, classFile, hook.filter);
+            if (!fieldsRead && usable == null) {
+                usable = new ArrayList<>(hooks.subList(0, i));
+            } else if (fieldsRead && usable != null) {
+                usable.add(hook);
+            }
+        }
+        return usable == null ? hooks : usable;
+    }
+
+    private static boolean readsItsFields(ClassReader reader, byte[] classFile, MethodHook.Call call) {
+        if (call == null) {
+            return true;
+        }
+        for (MethodHook.Arg arg : call.args) {
+            if (arg.readsField && !hasFieldReference(reader, classFile, arg.getterName, arg.getterDescriptor)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the constant pool holds a field reference (of any owner) to {@code name} of type {@code descriptor}. */
+    private static boolean hasFieldReference(ClassReader reader, byte[] classFile, String name, String descriptor) {
+        char[] buffer = new char[reader.getMaxStringLength()];
+        for (int i = 1; i < reader.getItemCount(); i++) {
+            int offset = reader.getItem(i);
+            // The second slot of a long or double constant has no offset.
+            if (offset == 0 || classFile[offset - 1] != 9) {
+                continue;
+            }
+            int nameAndType = reader.getItem(reader.readUnsignedShort(offset + 2));
+            if (name.equals(reader.readUTF8(nameAndType, buffer))
+                    && descriptor.equals(reader.readUTF8(nameAndType + 2, buffer))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean keeps(MethodHook hook) {
@@ -265,7 +312,7 @@ final class HookWeaver {
                     default:
                         throw new IllegalStateException(arg.source.name());
                 }
-                if (arg.getterIsField) {
+                if (arg.readsField) {
                     super.visitFieldInsn(Opcodes.GETFIELD, arg.getterOwner, arg.getterName, arg.getterDescriptor);
                 } else if (arg.getterOwner != null) {
                     super.visitMethodInsn(Opcodes.INVOKEVIRTUAL, arg.getterOwner, arg.getterName, arg.getterDescriptor, false);

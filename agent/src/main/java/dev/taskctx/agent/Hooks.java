@@ -68,8 +68,8 @@ final class Hooks {
         return new Call("handOffDone", "(" + OBJECT + THROWABLE + ")V", task, Arg.THROWN);
     }
 
-    static Call rejectionHandling() {
-        return new Call("rejectionHandling", "()" + OBJECT);
+    static Call rejectionHandling(Arg task) {
+        return new Call("rejectionHandling", "(" + OBJECT + ")" + OBJECT, task);
     }
 
     static Call rejectionHandled() {

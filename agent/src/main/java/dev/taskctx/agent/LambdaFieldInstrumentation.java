@@ -10,9 +10,9 @@ import org.objectweb.asm.ClassReader;
  * commonest hand-off there is) binds its snapshot in a field of its own class, as a {@code FutureTask}
  * does, instead of the side table. A lambda's class is hidden: no class file transformer sees it, and
  * it cannot be retransformed. The hook is where the JDK makes the class file of every lambda class,
- * {@code InnerClassLambdaMetafactory.generateInnerClass} (JDK 17 to 21: ASM's
- * {@code ClassWriter.toByteArray()}; JDK 22 and later: {@code ClassFile.build(...)}): the bytes it
- * returns pass through {@link LambdaClasses}, which gives a {@code Runnable} lambda's class the field
+ * {@code InnerClassLambdaMetafactory.generateInnerClass}, whose one call returning {@code byte[]}
+ * makes the class file (JDK 17 and 21: ASM's {@code ClassWriter.toByteArray()}; JDK 25:
+ * {@code ClassFile.build(...)}): the bytes it returns pass through {@link LambdaClasses}, which gives a {@code Runnable} lambda's class the field
  * where its host's class loader and module can see the carrier interface. A lambda class the JVM
  * takes from a CDS archive, or made before the agent, keeps the side table. Option
  * {@code lambdafields=off} leaves lambda classes as the JDK makes them.
@@ -26,31 +26,17 @@ final class LambdaFieldInstrumentation implements HandOffFamily {
         return "lambdafields";
     }
 
-    private static final String FACTORY_BASE = "java.lang.invoke.AbstractValidatingLambdaMetafactory";
-
     @Override
     public void register(WeavingPlan plan, AgentOptions options) {
-        // The woven code reads the lambda's host class from this field: a JDK without it would fail
-        // every lambda's linkage with NoSuchFieldError, so there the lambdas keep the side table.
-        if (!hostClassFieldExists()) {
-            return;
-        }
+        // The host class is the factory's own targetClass field, read only where the factory's own code
+        // reads it (HookWeaver): a JDK that renamed it keeps its lambdas' classes as they are.
         plan.add(FACTORY,
                 MethodHook.on("generateInnerClass", "()Ljava/lang/Class;")
                         .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
-                                Arg.THIS.readingField(FACTORY_BASE.replace('.', '/'), "targetClass",
-                                        "Ljava/lang/Class;")))
+                                Arg.THIS.readingField(FACTORY, "targetClass", "Ljava/lang/Class;")))
                         .build());
         plan.uncheckedCarrierCalls = true;
         LambdaClasses.install(new Rewriter());
-    }
-
-    private static boolean hostClassFieldExists() {
-        try {
-            return Class.forName(FACTORY_BASE, false, null).getDeclaredField("targetClass").getType() == Class.class;
-        } catch (ReflectiveOperationException | LinkageError | SecurityException absent) {
-            return false;
-        }
     }
 
     /** Adds the task binding field to the class file of a {@code Runnable} lambda. */

@@ -34,25 +34,25 @@ final class MethodHook {
         final Source source;
         /** The parameter's index; negative counts from the end ({@code -1} is the last parameter). */
         final int index;
-        /** A getter called on the value before it is passed ({@link #invoking}), or null. */
+        /** A getter called on the value before it is passed ({@link #invoking}), or a field of it read ({@link #readingField}), or null. */
         final String getterOwner;
         final String getterName;
         final String getterDescriptor;
-        /** Whether the getter is a field of the value, read directly ({@link #readingField}). */
-        final boolean getterIsField;
+        /** Whether the "getter" is a field of the value, read directly ({@link #readingField}). */
+        final boolean readsField;
 
         private Arg(Source source, int index) {
             this(source, index, null, null, null, false);
         }
 
         private Arg(Source source, int index, String getterOwner, String getterName, String getterDescriptor,
-                    boolean getterIsField) {
+                    boolean readsField) {
             this.source = source;
             this.index = index;
             this.getterOwner = getterOwner;
             this.getterName = getterName;
             this.getterDescriptor = getterDescriptor;
-            this.getterIsField = getterIsField;
+            this.readsField = readsField;
         }
 
         static Arg parameter(int index) {
@@ -73,7 +73,11 @@ final class MethodHook {
             return new Arg(source, index, owner, name, descriptor, false);
         }
 
-        /** The field {@code owner.name} (of type {@code descriptor}, one slot) of this value, read by woven code of a class that may read it. */
+        /**
+         * The field {@code owner.name} (of type {@code descriptor}, one slot) of this value. Woven only
+         * into a class whose own code reads a field of that name and type ({@link HookWeaver}): a field
+         * another JDK version renamed leaves the class as it is instead of failing where it runs.
+         */
         Arg readingField(String owner, String name, String descriptor) {
             return new Arg(source, index, owner, name, descriptor, true);
         }
@@ -252,6 +256,11 @@ final class MethodHook {
         }
 
         MethodHook build() {
+            if (filter != null && (filter.args.isEmpty() || filter.args.get(0).source != Source.RESULT
+                    || !filter.descriptor.endsWith(")" + filteredReturn))) {
+                throw new IllegalStateException("a result filter takes the result first and returns its type: "
+                        + filter.name + filter.descriptor);
+            }
             return new MethodHook(this);
         }
     }

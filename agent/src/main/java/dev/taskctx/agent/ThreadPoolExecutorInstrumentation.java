@@ -26,7 +26,7 @@ final class ThreadPoolExecutorInstrumentation implements HandOffFamily {
                         .build(),
                 // reject() runs the handler on the submitting thread; CallerRunsPolicy runs the task there.
                 MethodHook.on("reject", "(Ljava/lang/Runnable;)V")
-                        .enter(Hooks.rejectionHandling(), Result.KEEP)
+                        .enter(Hooks.rejectionHandling(Arg.parameter(0)), Result.KEEP)
                         .exitAlways(Hooks.rejectionHandled())
                         .build(),
                 // runWorker calls task.run() between beforeExecute and afterExecute.

@@ -110,6 +110,22 @@ class HookWeaverTest {
     }
 
     @Test
+    void aHookReadingAFieldTheClassItselfNeverReferencesIsLeftOut() throws IOException {
+        MethodHook hook = MethodHook.on("classFile", "()[B")
+                .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
+                        Arg.THIS.readingField(SUBJECT, "renamedInAnotherVersion", "Ljava/lang/Class;")))
+                .build();
+        assertThat(HookWeaver.weave(subjectClassFile(), List.of(hook))).isNull();
+    }
+
+    @Test
+    void aResultFilterMustTakeTheResultFirst() {
+        assertThatThrownBy(() -> MethodHook.on("classFile", "()[B")
+                .filterResults("[B", Hooks.lambdaClassFile(Arg.NULL, Arg.RESULT)).build())
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void twoHooksOnOneMethodAreRefused() {
         MethodHook one = MethodHook.on("execute", null).enter(Hooks.enterPoolInternals()).build();
         MethodHook two = MethodHook.on("execute", "(Ljava/lang/Runnable;)V").enter(Hooks.exitPoolInternals()).build();

@@ -137,9 +137,9 @@ public final class AgentHooks {
     }
 
     /** {@code ThreadPoolExecutor.reject} begins; returns what {@link #rejectionHandled} needs. */
-    public static Object rejectionHandling() {
+    public static Object rejectionHandling(Object task) {
         try {
-            return HandOffs.rejectionHandling();
+            return HandOffs.rejectionHandling(task);
         } catch (Throwable ignored) {
             return null;
         }

@@ -98,10 +98,15 @@ final class HandOffs {
     /**
      * A pool rejected a task and its rejection handler runs now, on the submitting thread, where
      * {@code CallerRunsPolicy} runs the task inline: like any task, it runs in its submitter's context
-     * and not inside a hand-off, and what it changes is dropped when the handler returns. Returns what
-     * {@link #rejectionHandled} needs.
+     * and not inside a hand-off, and what it changes is dropped when the handler returns. The binding
+     * {@code execute} made for {@code task} goes first: the pool does not hold the task, whatever the
+     * handler does with it (runs it, drops it, or hands it to {@code execute} again, which binds it anew
+     * and so queues the task itself). Returns what {@link #rejectionHandled} needs.
      */
-    static Object rejectionHandling() {
+    static Object rejectionHandling(Object task) {
+        if (task != null) {
+            Propagation.TASKS.remove(task);
+        }
         ThreadState state = ThreadState.current();
         SuspendedHandOff suspended = new SuspendedHandOff(Propagation.capture(state), state.handoffDepth);
         state.handoffDepth = 0;

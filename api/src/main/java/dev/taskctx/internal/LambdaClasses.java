@@ -29,7 +29,10 @@ public final class LambdaClasses {
         }
     };
 
-    /** Set while a class loader is asked for the carrier: lambdas its own code links meanwhile are left alone. */
+    /**
+     * Set while a class loader is asked for the carrier: lambdas its own code links meanwhile are left
+     * alone, and their hosts are not judged (a host judged now would keep the answer for good).
+     */
     private static final ThreadLocal<Boolean> ASKING_LOADER = new ThreadLocal<>();
 
     private LambdaClasses() {
@@ -43,7 +46,8 @@ public final class LambdaClasses {
     /** The class file to define for a lambda class of {@code host}. */
     static byte[] classFile(byte[] classFile, Class<?> host) {
         Rewriter current = rewriter;
-        if (current == null || host == null || !mentions(classFile, RUNNABLE) || !HOSTS.get(host)) {
+        if (current == null || host == null || !mentions(classFile, RUNNABLE) || ASKING_LOADER.get() != null
+                || !HOSTS.get(host)) {
             return classFile;
         }
         byte[] rewritten = current.rewrite(classFile);
@@ -83,10 +87,6 @@ public final class LambdaClasses {
         ClassLoader loader = host.getClassLoader();
         if (loader == null) {
             return true;
-        }
-        if (ASKING_LOADER.get() != null) {
-            // The loader's own code links a lambda while it looks for the carrier: asking it again could recurse.
-            return false;
         }
         ASKING_LOADER.set(Boolean.TRUE);
         try {

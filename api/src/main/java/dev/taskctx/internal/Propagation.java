@@ -15,7 +15,7 @@ public final class Propagation {
 
     /**
      * Snapshots bound to tasks handed to pools, fork/join queues and timers: in the task's own field
-     * ({@code FutureTask}, {@code ForkJoinTask}), else beside it. Kept apart from the long-lived
+     * ({@code FutureTask}, {@code ForkJoinTask}, {@code TimerTask}, a {@code Runnable} lambda), else beside it. Kept apart from the long-lived
      * bindings below, so that while no pool task waits with a context, an empty hand-off finds the
      * side table empty without computing the task's identity hash.
      */

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.taskctx.TaskContext;
+import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.TaskBindingCarrier;
 import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -96,6 +100,69 @@ class RejectionAndFailureTest {
         TaskContext.clear();
         idle.execute(reused);
         assertThat(seen.get(10, TimeUnit.SECONDS)).isNull();
+    }
+
+    /** The binding a task object holds in its own field, or "none" for a task whose binding would be beside it. */
+    private static Object fieldBinding(Runnable task) {
+        return task instanceof TaskBindingCarrier ? ((TaskBindingCarrier) task).taskctx$taskBinding() : "none";
+    }
+
+    private static void recordNothing() {
+    }
+
+    @Test
+    void aTaskTheDiscardPolicyDropsKeepsNoBinding() throws Exception {
+        ThreadPoolExecutor busy = saturated(new ThreadPoolExecutor.DiscardPolicy());
+        // Non-capturing: one object for the whole JVM, as long-lived as a binding left on it would be.
+        Runnable singleton = RejectionAndFailureTest::recordNothing;
+        int before = Propagation.boundTasks();
+        TaskContext.set("request_id", "discarded");
+        busy.execute(singleton);
+        assertThat(Propagation.boundTasks()).as("bindings beside tasks").isEqualTo(before);
+        assertThat(fieldBinding(singleton)).isIn(null, "none");
+    }
+
+    @Test
+    void aTaskRunByCallerRunsPolicyKeepsNoBinding() throws Exception {
+        ThreadPoolExecutor busy = saturated(new ThreadPoolExecutor.CallerRunsPolicy());
+        Runnable singleton = RejectionAndFailureTest::recordNothing;
+        int before = Propagation.boundTasks();
+        TaskContext.set("request_id", "caller-runs");
+        busy.execute(singleton);
+        assertThat(Propagation.boundTasks()).as("bindings beside tasks").isEqualTo(before);
+        assertThat(fieldBinding(singleton)).isIn(null, "none");
+    }
+
+    @Test
+    void discardOldestPolicyQueuesTheSubmittedTaskItselfWithItsSubmittersContext() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ThreadPoolExecutor pool = pools.add(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES,
+                new ArrayBlockingQueue<>(1), new ThreadPoolExecutor.DiscardOldestPolicy()));
+        try {
+            pool.execute(() -> awaitQuietly(release));
+            CompletableFuture<Object> oldest = new CompletableFuture<>();
+            pool.execute(() -> oldest.complete("ran"));
+            CompletableFuture<Object> seen = new CompletableFuture<>();
+            Runnable newest = () -> seen.complete(TaskContext.get("request_id"));
+            TaskContext.set("request_id", "newest");
+            pool.execute(newest);
+            TaskContext.clear();
+            assertThat(pool.getQueue()).as("the queue after the oldest task was discarded").containsExactly(newest);
+            release.countDown();
+            assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("newest");
+            assertThat(oldest).isNotDone();
+            assertThat(fieldBinding(newest)).isIn(null, "none");
+        } finally {
+            release.countDown();
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Test
