@@ -43,8 +43,8 @@ class BindingFieldTest {
         ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
         CountDownLatch release = new CountDownLatch(1);
         try {
-            pool.execute(() -> await(release));
-            scheduler.execute(() -> await(release));
+            pool.execute(() -> Latches.awaitQuietly(release));
+            scheduler.execute(() -> Latches.awaitQuietly(release));
             int before = Propagation.boundTasks();
             List<Future<Object>> seen = new ArrayList<>();
             for (int i = 0; i < TASKS; i++) {
@@ -68,14 +68,6 @@ class BindingFieldTest {
             release.countDown();
             pool.shutdown();
             scheduler.shutdown();
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -50,7 +50,7 @@ class LambdaFieldTest {
 
     @Test
     void newLambdasWaitInThePoolWithTheirBindingInTheirOwnField() throws Exception {
-        pool.execute(() -> await(release));
+        pool.execute(() -> Latches.awaitQuietly(release));
         int before = Propagation.boundTasks();
         Object[] seen = new Object[TASKS];
         CountDownLatch ran = new CountDownLatch(TASKS);
@@ -91,7 +91,7 @@ class LambdaFieldTest {
         // A non-capturing lambda is one object for all its hand-offs: its field can hold one binding.
         Runnable singleton = LambdaFieldTest::recordForSingleton;
         assertThat(singleton instanceof TaskBindingCarrier).as("carries a field").isEqualTo(!lambdaFieldsOff());
-        pool.execute(() -> await(release));
+        pool.execute(() -> Latches.awaitQuietly(release));
         SEEN_BY_SINGLETON.clear();
         for (String request : List.of("first", "second")) {
             TaskContext.set("request_id", request);
@@ -135,7 +135,7 @@ class LambdaFieldTest {
         // As an OSGi bundle's loader without boot delegation for dev.taskctx: the interface would not resolve.
         Class<?> isolated = new HidingLoader(getClass().getClassLoader()).loadClass(IsolatedHandOff.class.getName());
         assertThat(isolated.getClassLoader()).isInstanceOf(HidingLoader.class);
-        pool.execute(() -> await(release));
+        pool.execute(() -> Latches.awaitQuietly(release));
         CountDownLatch ran = new CountDownLatch(1);
         Object[] seen = new Object[1];
         Supplier<Object> read = () -> TaskContext.get("request_id");
@@ -209,14 +209,6 @@ class LambdaFieldTest {
                 }
                 return super.loadClass(name, resolve);
             }
-        }
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -112,22 +112,20 @@ class RejectionAndFailureTest {
 
     @Test
     void aTaskTheDiscardPolicyDropsKeepsNoBinding() throws Exception {
-        ThreadPoolExecutor busy = saturated(new ThreadPoolExecutor.DiscardPolicy());
-        // Non-capturing: one object for the whole JVM, as long-lived as a binding left on it would be.
-        Runnable singleton = RejectionAndFailureTest::recordNothing;
-        int before = Propagation.boundTasks();
-        TaskContext.set("request_id", "discarded");
-        busy.execute(singleton);
-        assertThat(Propagation.boundTasks()).as("bindings beside tasks").isEqualTo(before);
-        assertThat(fieldBinding(singleton)).isIn(null, "none");
+        assertRejectedTaskKeepsNoBinding(new ThreadPoolExecutor.DiscardPolicy());
     }
 
     @Test
     void aTaskRunByCallerRunsPolicyKeepsNoBinding() throws Exception {
-        ThreadPoolExecutor busy = saturated(new ThreadPoolExecutor.CallerRunsPolicy());
+        assertRejectedTaskKeepsNoBinding(new ThreadPoolExecutor.CallerRunsPolicy());
+    }
+
+    private void assertRejectedTaskKeepsNoBinding(RejectedExecutionHandler policy) throws Exception {
+        ThreadPoolExecutor busy = saturated(policy);
+        // Non-capturing: one object for the whole JVM, as long-lived as a binding left on it would be.
         Runnable singleton = RejectionAndFailureTest::recordNothing;
         int before = Propagation.boundTasks();
-        TaskContext.set("request_id", "caller-runs");
+        TaskContext.set("request_id", "rejected");
         busy.execute(singleton);
         assertThat(Propagation.boundTasks()).as("bindings beside tasks").isEqualTo(before);
         assertThat(fieldBinding(singleton)).isIn(null, "none");
@@ -139,7 +137,7 @@ class RejectionAndFailureTest {
         ThreadPoolExecutor pool = pools.add(new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES,
                 new ArrayBlockingQueue<>(1), new ThreadPoolExecutor.DiscardOldestPolicy()));
         try {
-            pool.execute(() -> awaitQuietly(release));
+            pool.execute(() -> Latches.awaitQuietly(release));
             CompletableFuture<Object> oldest = new CompletableFuture<>();
             pool.execute(() -> oldest.complete("ran"));
             CompletableFuture<Object> seen = new CompletableFuture<>();
@@ -154,14 +152,6 @@ class RejectionAndFailureTest {
             assertThat(fieldBinding(newest)).isIn(null, "none");
         } finally {
             release.countDown();
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -191,7 +191,7 @@ class ThreadPropagationTest {
             for (int i = 0; i < 2; i++) {
                 pool.execute(() -> {
                     bothRunning.countDown();
-                    awaitQuietly(bothRunning);
+                    Latches.awaitQuietly(bothRunning);
                 });
             }
             assertThat(pool.workerContexts.poll(10, TimeUnit.SECONDS)).isEmpty();
@@ -244,14 +244,6 @@ class ThreadPropagationTest {
             assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo(Map.of());
         } finally {
             timer.cancel();
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await(20, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }
