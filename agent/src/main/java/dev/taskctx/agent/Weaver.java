@@ -43,21 +43,13 @@ final class Weaver implements ClassFileTransformer {
         if (className == null || classFile == null) {
             return null;
         }
-        if (isTaskctxItself(className)) {
-            return plan.uncheckedCarrierCalls && className.equals(UncheckedCarrierCalls.CLASS_NAME)
-                    && loader == null ? uncheckedCarrierCalls(classFile) : null;
+        boolean carrierCalls = weavesCarrierCalls(className, loader);
+        if (isTaskctxItself(className) && !carrierCalls) {
+            return null;
         }
         try {
-            List<MethodHook> hooks = hooksFor(loader, className, redefined, classFile);
-            List<BindingField> fields = fieldsFor(className, redefined);
-            if (hooks.isEmpty() && fields == null) {
-                return null;
-            }
-            byte[] woven = hooks.isEmpty() ? null : HookWeaver.weave(classFile, hooks);
-            if (fields != null) {
-                byte[] withFields = BindingField.add(woven != null ? woven : classFile, fields);
-                woven = withFields != null ? withFields : woven;
-            }
+            byte[] woven = carrierCalls ? UncheckedCarrierCalls.weave(classFile)
+                    : hooksAndFields(loader, className, redefined, classFile);
             if (woven != null && debug) {
                 System.err.println("taskctx: instrumented " + className.replace('/', '.'));
             }
@@ -75,18 +67,24 @@ final class Weaver implements ClassFileTransformer {
         }
     }
 
-    /** The api's {@code CarrierCalls} of the bootstrap class path, without casts; as it was if that fails. */
-    private byte[] uncheckedCarrierCalls(byte[] classFile) {
-        try {
-            byte[] woven = UncheckedCarrierCalls.weave(classFile);
-            if (debug) {
-                System.err.println("taskctx: instrumented " + UncheckedCarrierCalls.CLASS_NAME.replace('/', '.'));
-            }
-            return woven;
-        } catch (Throwable error) {
-            report(UncheckedCarrierCalls.CLASS_NAME.replace('/', '.'), error);
+    /** The class file with the plan's hooks and binding fields, or {@code null} when it gets none. */
+    private byte[] hooksAndFields(ClassLoader loader, String className, Class<?> redefined, byte[] classFile) {
+        List<MethodHook> hooks = hooksFor(loader, className, redefined, classFile);
+        List<BindingField> fields = fieldsFor(className, redefined);
+        if (hooks.isEmpty() && fields == null) {
             return null;
         }
+        byte[] woven = hooks.isEmpty() ? null : HookWeaver.weave(classFile, hooks);
+        if (fields != null) {
+            byte[] withFields = BindingField.add(woven != null ? woven : classFile, fields);
+            woven = withFields != null ? withFields : woven;
+        }
+        return woven;
+    }
+
+    /** Whether this is the api's {@code CarrierCalls} of the bootstrap class path, to be woven without casts. */
+    private boolean weavesCarrierCalls(String className, ClassLoader loader) {
+        return plan.uncheckedCarrierCalls && loader == null && className.equals(UncheckedCarrierCalls.CLASS_NAME);
     }
 
     /** One line per class that could not be instrumented. */
@@ -150,8 +148,7 @@ final class Weaver implements ClassFileTransformer {
         }
         String className = type.getName().replace('.', '/');
         if (isTaskctxItself(className)) {
-            return plan.uncheckedCarrierCalls && className.equals(UncheckedCarrierCalls.CLASS_NAME)
-                    && type.getClassLoader() == null;
+            return weavesCarrierCalls(className, type.getClassLoader());
         }
         List<MethodHook> named = byName(className);
         if (named != null) {

@@ -61,7 +61,7 @@ final class Bindings {
     private Class<?> lastWithoutField;
 
     /**
-     * Whether a class carries this kind's field, asked once per class: an {@code instanceof} of the
+     * Whether a class carries this kind's field ({@code null}: no class does), asked once per class: an {@code instanceof} of the
      * carrier interface on every hand-off would write the class's one-entry secondary-supers cache
      * whenever other code last checked the class against another interface (a lambda's class against
      * its functional interface), and on JDK 17 to 22 both cores of a hand-off then write the same cache
@@ -70,11 +70,14 @@ final class Bindings {
     private final ClassValue<Boolean> carriers;
 
     private boolean carries(Object task) {
+        if (carriers == null) {
+            return false;
+        }
         Class<?> type = task.getClass();
         if (type == lastWithoutField) {
             return false;
         }
-        if (carriers != null && carriers.get(type)) {
+        if (carriers.get(type)) {
             return true;
         }
         lastWithoutField = type;
