@@ -21,6 +21,9 @@ final class BindingField {
             "taskctx$taskBinding", "taskctx$casTaskBinding", "taskctx$TASK_BINDING");
     static final BindingField COMPLETION = new BindingField("dev/taskctx/internal/CompletionBindingCarrier",
             "taskctx$completionBinding", "taskctx$casCompletionBinding", "taskctx$COMPLETION_BINDING");
+    /** Not a binding: the state of a virtual thread, in its continuation (api {@code VirtualThreadStates}). */
+    static final BindingField THREAD_STATE = new BindingField("dev/taskctx/internal/ThreadStateCarrier",
+            "taskctx$threadState", "taskctx$casThreadState", "taskctx$THREAD_STATE");
 
     private static final String HANDLES = "dev/taskctx/internal/BindingHandles";
     private static final String VAR_HANDLE = "Ljava/lang/invoke/VarHandle;";

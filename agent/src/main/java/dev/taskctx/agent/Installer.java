@@ -83,6 +83,21 @@ public final class Installer extends AgentEntry {
         }
     }
 
+    /**
+     * Opens {@code java.lang} to the core (JDK 21+), for the thread hooks: a virtual thread's state lives
+     * in its continuation, which the core finds through the private field {@code VirtualThread.cont}
+     * (api {@code VirtualThreadStates}). Only the bootstrap class path's unnamed module gets the access,
+     * and only where the JDK has virtual threads.
+     */
+    private static void openVirtualThreads(Instrumentation instrumentation) {
+        Module core = Propagation.class.getModule();
+        Module javaBase = Object.class.getModule();
+        if (Runtime.version().feature() >= 21 && !javaBase.isOpen("java.lang", core)) {
+            instrumentation.redefineModule(javaBase, Set.of(), Map.of(), Map.of("java.lang", Set.of(core)),
+                    Set.of(), Map.of());
+        }
+    }
+
     /** Called by {@code AgentLauncher}, once, after this class registered itself. */
     @Override
     public void install(String arguments, Instrumentation instrumentation, boolean lateAttach) {
@@ -90,6 +105,9 @@ public final class Installer extends AgentEntry {
         AgentOptions options = AgentOptions.parse(arguments);
         WeavingPlan plan = new WeavingPlan();
         StringBuilder enabled = new StringBuilder();
+        if (options.on("threads")) {
+            openVirtualThreads(instrumentation);
+        }
         for (HandOffFamily family : FAMILIES) {
             if (options.on(family.name())) {
                 family.register(plan, options);

@@ -14,10 +14,16 @@ import dev.taskctx.internal.NewThreads;
  * an {@code AccessControlContext} after them) and in the virtual threads' own
  * {@code VirtualThread(Executor, String, int, Runnable)} and {@code BoundVirtualThread(String, int, Runnable)}.
  * One call per thread.
+ *
+ * <p>A virtual thread's continuation ({@code VirtualThread$VThreadContinuation}, which loads after the
+ * agent) gets a field for the thread's state, so that a virtual thread needs no thread-local map of its
+ * own: the inherited snapshot waits there, and the thread's state lives there once it is used (api
+ * {@code VirtualThreadStates}; {@link Installer} opens {@code java.lang} to the core for it).
  */
 final class ThreadInstrumentation implements HandOffFamily {
 
     private static final String THREAD = "java/lang/Thread";
+    static final String VIRTUAL_THREAD_CONTINUATION = "java/lang/VirtualThread$VThreadContinuation";
 
     @Override
     public String name() {
@@ -39,6 +45,7 @@ final class ThreadInstrumentation implements HandOffFamily {
                 3, Hooks.threadConstructedWithCharacteristics(Arg.parameter(3), Arg.parameter(2)));
         add(plan, "java/lang/ThreadBuilders$BoundVirtualThread", "(Ljava/lang/String;ILjava/lang/Runnable;)V", 2,
                 Hooks.threadConstructedWithCharacteristics(Arg.parameter(2), Arg.parameter(1)));
+        plan.addField(VIRTUAL_THREAD_CONTINUATION, BindingField.THREAD_STATE);
     }
 
     // Normal returns only: a constructor that throws leaves no thread behind.

@@ -124,6 +124,11 @@ class HookTableTest {
         assertThat(plan.fields).isNotEmpty();
         for (Map.Entry<String, List<BindingField>> entry : plan.fields.entrySet()) {
             byte[] classFile = classFile(entry.getKey());
+            if (classFile == null && entry.getKey().equals(ThreadInstrumentation.VIRTUAL_THREAD_CONTINUATION)
+                    && Runtime.version().feature() < 21) {
+                // JDK 21+; the it-tests load it woven on JDK 25 (VirtualThreadStateTest).
+                continue;
+            }
             assertThat(classFile).as("class file of %s", entry.getKey()).isNotNull();
             byte[] woven = BindingField.add(classFile, entry.getValue());
             assertThat(woven).as("%s with its fields", entry.getKey()).isNotNull();

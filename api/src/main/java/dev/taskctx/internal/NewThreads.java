@@ -41,7 +41,10 @@ public final class NewThreads {
      * finished thread's thread-locals, not when the {@code Thread} object is collected.
      */
     static void threadEnded(Thread thread) {
-        Propagation.NEW_THREADS.remove(thread);
+        // One or the other: a virtual thread's parked frames include this code, so it stays small.
+        if (!VirtualThreadStates.ended(thread)) {
+            Propagation.NEW_THREADS.remove(thread);
+        }
     }
 
     /**
@@ -60,7 +63,8 @@ public final class NewThreads {
             return;
         }
         Snapshot inherited = Propagation.forNewThread(ThreadState.current());
-        if (!Propagation.carriesNothing(inherited) && !InfrastructureThreads.startsEmpty(thread, target)) {
+        if (!Propagation.carriesNothing(inherited) && !InfrastructureThreads.startsEmpty(thread, target)
+                && !VirtualThreadStates.leave(thread, inherited)) {
             Propagation.NEW_THREADS.put(thread, inherited, false);
         }
     }
@@ -81,5 +85,6 @@ public final class NewThreads {
         InfrastructureThreads.configure(excludedClassNames);
         InfrastructureThreads.startsEmpty(Thread.currentThread(), null);
         Propagation.NEW_THREADS.remove(Thread.currentThread());
+        VirtualThreadStates.prepare();
     }
 }

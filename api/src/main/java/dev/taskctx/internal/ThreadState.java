@@ -13,7 +13,8 @@ final class ThreadState {
      * Not inheritable: an inherited thread-local costs every new thread a map of its own (a table of
      * 16 slots, an entry and the state, about 170 B) whether or not it inherits a context. A thread's
      * state is made at its first use, on the thread itself, from the snapshot its creator left for it
-     * ({@link Propagation#inheritedBy}).
+     * ({@link Propagation#inheritedBy}). A virtual thread keeps its state in its continuation instead
+     * where it can ({@link #current()}).
      */
     private static final ThreadLocal<ThreadState> STATE = new ThreadLocal<>() {
         @Override
@@ -37,7 +38,18 @@ final class ThreadState {
         this.context = context;
     }
 
+    /**
+     * The current thread's state: a virtual thread's in its continuation where the agent gave that a
+     * field ({@link VirtualThreadStates}), every other thread's in a thread-local.
+     */
     static ThreadState current() {
+        Thread thread = Thread.currentThread();
+        if (thread.getClass() == VirtualThreadStates.VIRTUAL_THREAD) {
+            ThreadState state = VirtualThreadStates.current(thread);
+            if (state != null) {
+                return state;
+            }
+        }
         return STATE.get();
     }
 }

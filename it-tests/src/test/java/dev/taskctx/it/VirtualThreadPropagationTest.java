@@ -99,6 +99,22 @@ class VirtualThreadPropagationTest {
     }
 
     @Test
+    void finishedVirtualThreadThatUsedItsContextKeepsNothing() throws Exception {
+        Thread[] finished = new Thread[1];
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        WeakReference<byte[]> payload = RequestPayload.run(() -> {
+            finished[0] = Jdk21Threads.start(Jdk21Threads.ofVirtual(), () -> {
+                TaskContext.set("task_data", "own");
+                seen.complete(TaskContext.get(RequestPayload.KEY) != null);
+            });
+            finished[0].join();
+        });
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo(true);
+        RequestPayload.assertCollected(payload);
+        assertThat(finished[0].isAlive()).isFalse();
+    }
+
+    @Test
     void virtualThreadCreatedInsideVirtualThreadSeesItsValues() throws Exception {
         TaskContext.set("request_id", "grandparent");
         CompletableFuture<Object> seen = new CompletableFuture<>();

@@ -1,0 +1,117 @@
+package dev.taskctx.internal;
+
+import dev.taskctx.Snapshot;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Where a virtual thread keeps its state with the agent (JDK 21+): in the field the agent gives its
+ * continuation ({@link ThreadStateCarrier}), not in a thread-local. A virtual thread's first
+ * thread-local costs it a map of its own (the map, a 16-slot table and an entry: 136 B), and a parked
+ * virtual thread is mostly heap, so that map would be the largest part of what taskctx costs it. The
+ * field is in the object the JDK makes with the thread and drops with it, so it costs nothing extra:
+ * until the thread first uses its state it holds the snapshot the thread inherited (instead of an
+ * entry beside the thread in {@link Propagation#NEW_THREADS}), from then on the {@link ThreadState}.
+ *
+ * <p>The thread's continuation is read through {@code VirtualThread.cont}: the agent opens
+ * {@code java.lang} to the bootstrap class path's unnamed module, where this class is, before it
+ * configures the thread hooks. Without that (no agent, JDK 17, option {@code threads=off}) or without
+ * the field (the continuation class loaded before a late attach), every method here answers that it
+ * has nothing, and the thread keeps its state in a thread-local as a platform thread does.
+ */
+final class VirtualThreadStates {
+
+    /** {@code java.lang.VirtualThread}, or null (JDK 17). */
+    static final Class<?> VIRTUAL_THREAD = bootstrapClass("java.lang.VirtualThread");
+    /** {@code VirtualThread.cont}, or null when it cannot be read. */
+    private static final VarHandle CONTINUATION = continuationHandle();
+
+    private VirtualThreadStates() {
+    }
+
+    private static Class<?> bootstrapClass(String name) {
+        try {
+            return Class.forName(name, false, null);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
+    private static VarHandle continuationHandle() {
+        if (VIRTUAL_THREAD == null || !Object.class.getModule().isOpen("java.lang", VirtualThreadStates.class.getModule())) {
+            return null;
+        }
+        try {
+            Class<?> continuation = Class.forName("jdk.internal.vm.Continuation", false, null);
+            return MethodHandles.privateLookupIn(VIRTUAL_THREAD, MethodHandles.lookup())
+                    .findVarHandle(VIRTUAL_THREAD, "cont", continuation);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // another JDK's layout: the thread-local serves
+            return null;
+        }
+    }
+
+    /**
+     * Resolves what {@link #leave} needs before it is called from a thread constructor: this class's
+     * handle and the carrier interface. Called after the agent opened {@code java.lang}.
+     */
+    static void prepare() {
+        ThreadStateCarrier.class.getName();
+    }
+
+    /** The home of virtual thread {@code thread}'s state, or null. */
+    private static ThreadStateCarrier home(Thread thread) {
+        if (CONTINUATION == null) {
+            return null;
+        }
+        Object continuation = CONTINUATION.get(thread);
+        return continuation instanceof ThreadStateCarrier ? (ThreadStateCarrier) continuation : null;
+    }
+
+    /**
+     * The state of {@code thread}, the current thread and a {@code VirtualThread}, made at its first use
+     * from the snapshot it inherited; null if its continuation cannot hold it.
+     */
+    static ThreadState current(Thread thread) {
+        ThreadStateCarrier home = home(thread);
+        if (home == null) {
+            return null;
+        }
+        Object held = home.taskctx$threadState();
+        if (held instanceof ThreadState) {
+            return (ThreadState) held;
+        }
+        ThreadState state = new ThreadState(held == null ? Snapshot.empty() : (Snapshot) held);
+        // Only the thread itself writes the field once it runs, and its creator before it started.
+        home.taskctx$casThreadState(held, state);
+        return state;
+    }
+
+    /**
+     * Leaves {@code inherited} for {@code thread}, a virtual thread just constructed, in its
+     * continuation; false if that cannot hold it (the caller keeps it beside the thread).
+     */
+    static boolean leave(Thread thread, Snapshot inherited) {
+        if (thread.getClass() != VIRTUAL_THREAD) {
+            return false;
+        }
+        ThreadStateCarrier home = home(thread);
+        return home != null && home.taskctx$casThreadState(null, inherited);
+    }
+
+    /**
+     * {@code thread} ends: its state goes, as the JDK drops a finished thread's thread-locals. False if
+     * its continuation holds no state (the caller looks beside the thread).
+     */
+    static boolean ended(Thread thread) {
+        ThreadStateCarrier home = thread.getClass() == VIRTUAL_THREAD ? home(thread) : null;
+        if (home == null) {
+            return false;
+        }
+        Object held = home.taskctx$threadState();
+        if (held != null) {
+            home.taskctx$casThreadState(held, null);
+        }
+        return true;
+    }
+}
