@@ -136,6 +136,10 @@ final class Hooks {
         return new Call("threadEnded", "(Ljava/lang/Thread;)V", Arg.THIS);
     }
 
+    static Call threadReferencesCleared() {
+        return new Call("threadReferencesCleared", "(Ljava/lang/Thread;)V", Arg.THIS);
+    }
+
     static Call threadStarted() {
         return new Call("threadStarted", "(Ljava/lang/Thread;)V", Arg.THIS);
     }

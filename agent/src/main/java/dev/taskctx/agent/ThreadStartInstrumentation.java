@@ -3,7 +3,8 @@ package dev.taskctx.agent;
 /**
  * The start and end of a new thread's own code: {@code Thread.run()}, the {@code run()} of the
  * application's {@code Thread} subclasses (chosen by {@link Weaver}), {@code Thread.exit()}, and (JDK 21+)
- * {@code VirtualThread.run(Runnable)}. Values of registered thread-locals captured with the snapshot a
+ * {@code VirtualThread.run(Runnable)} and {@code Thread.clearReferences()} (JDK 19+), where a virtual
+ * thread's state goes once it has ended. Values of registered thread-locals captured with the snapshot a
  * new thread inherited can only be written on the new thread, which happens at its start; a snapshot
  * it inherited and never read goes at its end.
  */
@@ -21,8 +22,11 @@ final class ThreadStartInstrumentation implements HandOffFamily {
         plan.applicationThreads.add(run);
         // The VM calls exit() on a platform thread that ends, where the JDK drops its thread-locals.
         plan.add("java/lang/Thread", MethodHook.on("exit", "()V").enter(Hooks.threadEnded()).build());
-        // Virtual threads never call Thread.run() nor exit(): their task runs in VirtualThread.run(Runnable).
+        // Virtual threads never call Thread.run() nor exit(): their task runs in VirtualThread.run(Runnable),
+        // and they end on their carrier, where the JDK drops their thread-locals (clearReferences, JDK 19+).
+        // Nothing is woven at the end of run(Runnable): that frame is on every parked virtual thread's stack.
         plan.add("java/lang/VirtualThread", MethodHook.on("run", "(Ljava/lang/Runnable;)V")
-                .enter(Hooks.threadStarted()).exitOnReturn(Hooks.threadEnded()).build());
+                .enter(Hooks.threadStarted()).build());
+        plan.add("java/lang/Thread", MethodHook.on("clearReferences", "()V").enter(Hooks.threadReferencesCleared()).build());
     }
 }

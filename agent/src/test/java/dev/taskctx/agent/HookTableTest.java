@@ -28,7 +28,8 @@ class HookTableTest {
     /** Hooks for JDK versions other than the one running the test, with the reason they match nothing here. */
     private static final Map<String, String> OTHER_JDKS = Map.of(
             "java/util/concurrent/ForkJoinPool#startDelayScheduler", "JDK 25: ForkJoinPool is a ScheduledExecutorService",
-            "java/util/concurrent/ForkJoinPool#externalPush", "JDK 17 only");
+            "java/util/concurrent/ForkJoinPool#externalPush", "JDK 17 only",
+            "java/lang/Thread#clearReferences", "JDK 19+: where a virtual thread's state goes");
 
     private static WeavingPlan fullPlan() {
         WeavingPlan plan = new WeavingPlan();

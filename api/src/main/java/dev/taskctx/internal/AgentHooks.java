@@ -271,12 +271,21 @@ public final class AgentHooks {
         }
     }
 
-    /** A thread ends ({@code Thread.exit()}, or a virtual thread's {@code run(Runnable)} returns). */
+    /** A platform thread ends ({@code Thread.exit()}). */
     public static void threadEnded(Thread thread) {
         try {
             NewThreads.threadEnded(thread);
         } catch (Throwable ignored) {
             // its inherited snapshot goes when the Thread object is collected
+        }
+    }
+
+    /** JDK 19+: {@code Thread.clearReferences()} begins (a thread has ended; for a virtual thread, on its carrier). */
+    public static void threadReferencesCleared(Thread thread) {
+        try {
+            NewThreads.referencesCleared(thread);
+        } catch (Throwable ignored) {
+            // its state goes when the Thread object is collected
         }
     }
 

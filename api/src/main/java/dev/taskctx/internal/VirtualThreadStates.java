@@ -100,11 +100,11 @@ final class VirtualThreadStates {
     }
 
     /**
-     * {@code thread} ends: its state goes, as the JDK drops a finished thread's thread-locals. False if
-     * its continuation holds no state (the caller looks beside the thread).
+     * Virtual thread {@code thread} has ended: its state goes, as the JDK drops a finished thread's
+     * thread-locals. False if its continuation cannot hold a state (the caller looks beside the thread).
      */
     static boolean ended(Thread thread) {
-        ThreadStateCarrier home = thread.getClass() == VIRTUAL_THREAD ? home(thread) : null;
+        ThreadStateCarrier home = home(thread);
         if (home == null) {
             return false;
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
@@ -75,6 +76,44 @@ class LateAttachTest {
             System.out.println("pool=" + pool.submit(() -> TaskContext.get("request_id")).get(10, TimeUnit.SECONDS));
             pool.shutdown();
         }
+    }
+
+    /** Runs a virtual thread (JDK 21+), so that its continuation's class loads before the agent, then attaches. */
+    public static final class VirtualThreadBeforeAttach {
+        public static void main(String[] args) throws Exception {
+            Jdk21Threads.start(Jdk21Threads.ofVirtual(), () -> { }).join();
+            attachTaskctx(args[0]);
+            VirtualFirstUse.report();
+        }
+    }
+
+    /** Kept out of the main class so that TaskContext is not loaded before the attach. */
+    static final class VirtualFirstUse {
+        static void report() throws Exception {
+            TaskContext.set("request_id", "late-virtual");
+            Object[] seen = new Object[1];
+            Thread thread = Jdk21Threads.start(Jdk21Threads.ofVirtual(), () -> {
+                Object inherited = TaskContext.get("request_id");
+                TaskContext.set("task_data", "own");
+                LockSupport.parkNanos(1_000_000);
+                seen[0] = inherited + " " + TaskContext.get("task_data");
+            });
+            thread.join();
+            System.out.println("virtual-thread=" + seen[0]);
+            System.out.println("parent=" + TaskContext.asMap());
+        }
+    }
+
+    @Test
+    void virtualThreadsWhoseContinuationClassLoadedBeforeTheAttachKeepTheirStateInAThreadLocal() throws Exception {
+        Jdk21Threads.assumeAvailable();
+        JvmRunner.Result result = JvmRunner.run(ALLOW_SELF_ATTACH, VirtualThreadBeforeAttach.class, JvmRunner.agentJar());
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly("virtual-thread=late-virtual own", "parent={request_id=late-virtual}");
+        List<String> expected = new ArrayList<>();
+        expected.add(CDS_NOTE);
+        expected.addAll(dynamicAgentWarning());
+        assertThat(result.stderrLines()).containsExactlyElementsOf(expected);
     }
 
     @Test
