@@ -1,8 +1,11 @@
 package dev.taskctx.agent;
 
 import dev.taskctx.bootstrap.AgentEntry;
+import dev.taskctx.internal.NewThreads;
 import dev.taskctx.internal.Propagation;
 import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -84,17 +87,30 @@ public final class Installer extends AgentEntry {
     }
 
     /**
-     * Opens {@code java.lang} to the core (JDK 21+), for the thread hooks: a virtual thread's state lives
-     * in its continuation, which the core finds through the private field {@code VirtualThread.cont}
-     * (api {@code VirtualThreadStates}). Only the bootstrap class path's unnamed module gets the access,
-     * and only where the JDK has virtual threads.
+     * For the thread hooks (JDK 21+): a virtual thread's state lives in its continuation, which the core
+     * finds through the private field {@code VirtualThread.cont} (api {@code VirtualThreadStates}). The
+     * agent opens {@code java.lang} to its own class loader's module alone, makes the field's handle and
+     * hands it to the core; no other code gains access. If that fails, virtual threads keep their state
+     * in thread-locals, and the agent says so in one line.
      */
-    private static void openVirtualThreads(Instrumentation instrumentation) {
-        Module core = Propagation.class.getModule();
-        Module javaBase = Object.class.getModule();
-        if (Runtime.version().feature() >= 21 && !javaBase.isOpen("java.lang", core)) {
-            instrumentation.redefineModule(javaBase, Set.of(), Map.of(), Map.of("java.lang", Set.of(core)),
-                    Set.of(), Map.of());
+    private static void readContinuations(Instrumentation instrumentation) {
+        if (Runtime.version().feature() < 21) {
+            return;
+        }
+        try {
+            Module agent = Installer.class.getModule();
+            Module javaBase = Object.class.getModule();
+            if (!javaBase.isOpen("java.lang", agent)) {
+                instrumentation.redefineModule(javaBase, Set.of(), Map.of(), Map.of("java.lang", Set.of(agent)),
+                        Set.of(), Map.of());
+            }
+            Class<?> virtualThread = Class.forName("java.lang.VirtualThread", false, null);
+            VarHandle continuation = MethodHandles.privateLookupIn(virtualThread, MethodHandles.lookup())
+                    .findVarHandle(virtualThread, "cont", Class.forName("jdk.internal.vm.Continuation", false, null));
+            NewThreads.readContinuationsWith(continuation);
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            System.err.println("taskctx: virtual threads keep their context in thread-locals (" + e
+                    + "): each one that reads its context costs a thread-local map more");
         }
     }
 
@@ -106,7 +122,7 @@ public final class Installer extends AgentEntry {
         WeavingPlan plan = new WeavingPlan();
         StringBuilder enabled = new StringBuilder();
         if (options.on("threads")) {
-            openVirtualThreads(instrumentation);
+            readContinuations(instrumentation);
         }
         for (HandOffFamily family : FAMILIES) {
             if (options.on(family.name())) {

@@ -18,7 +18,7 @@ import dev.taskctx.internal.NewThreads;
  * <p>A virtual thread's continuation ({@code VirtualThread$VThreadContinuation}, which loads after the
  * agent) gets a field for the thread's state, so that a virtual thread needs no thread-local map of its
  * own: the inherited snapshot waits there, and the thread's state lives there once it is used (api
- * {@code VirtualThreadStates}; {@link Installer} opens {@code java.lang} to the core for it).
+ * {@code VirtualThreadStates}; {@link Installer} hands the core the handle that finds it).
  */
 final class ThreadInstrumentation implements HandOffFamily {
 
@@ -45,7 +45,10 @@ final class ThreadInstrumentation implements HandOffFamily {
                 3, Hooks.threadConstructedWithCharacteristics(Arg.parameter(3), Arg.parameter(2)));
         add(plan, "java/lang/ThreadBuilders$BoundVirtualThread", "(Ljava/lang/String;ILjava/lang/Runnable;)V", 2,
                 Hooks.threadConstructedWithCharacteristics(Arg.parameter(2), Arg.parameter(1)));
-        plan.addField(VIRTUAL_THREAD_CONTINUATION, BindingField.THREAD_STATE);
+        if (Runtime.version().feature() >= 21) {
+            // Where the agent can read it (Installer): JDK 19 and 20 have the class but not the access.
+            plan.addField(VIRTUAL_THREAD_CONTINUATION, BindingField.THREAD_STATE);
+        }
     }
 
     // Normal returns only: a constructor that throws leaves no thread behind.

@@ -1,6 +1,7 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
+import java.lang.invoke.VarHandle;
 import java.util.Set;
 
 /**
@@ -11,6 +12,9 @@ import java.util.Set;
  * nothing and one that inherits a context and never reads it one table entry.
  */
 public final class NewThreads {
+
+    /** JDK 21+: {@code VirtualThread.cont}, from the agent ({@link #readContinuationsWith}), or null. */
+    private static volatile VarHandle continuation;
 
     /** JDK 21+: the bit of a thread's characteristics that says it inherits no inheritable thread-locals. */
     private static final int NO_INHERIT_THREAD_LOCALS = 1 << 2;
@@ -52,7 +56,7 @@ public final class NewThreads {
      * measured with the benchmark's {@code vthreads=300000}).
      */
     static void referencesCleared(Thread thread) {
-        if (thread.getClass() == VirtualThreadStates.VIRTUAL_THREAD && !VirtualThreadStates.ended(thread)) {
+        if (thread.getClass() == ThreadState.VIRTUAL_THREAD && !VirtualThreadStates.ended(thread)) {
             Propagation.NEW_THREADS.remove(thread);
         }
     }
@@ -82,6 +86,20 @@ public final class NewThreads {
     /** {@link #threadConstructed(Thread, Runnable, boolean)} on JDK 21+, whose constructors take the thread's characteristics. */
     static void threadConstructed(Thread thread, Runnable target, int characteristics) {
         threadConstructed(thread, target, (characteristics & NO_INHERIT_THREAD_LOCALS) == 0);
+    }
+
+    /**
+     * Called by the agent before {@link #configure}, on JDK 21+: the handle of {@code VirtualThread.cont}
+     * (the agent's module may read it; this one may not), through which a virtual thread's state is found
+     * in its continuation ({@link VirtualThreadStates}). Without it, virtual threads use thread-locals.
+     */
+    public static void readContinuationsWith(VarHandle handle) {
+        continuation = handle;
+    }
+
+    /** What {@link #readContinuationsWith} was given, or null. */
+    static VarHandle continuationHandle() {
+        return continuation;
     }
 
     /**

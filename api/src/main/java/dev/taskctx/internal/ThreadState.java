@@ -23,6 +23,17 @@ final class ThreadState {
         }
     };
 
+    /**
+     * {@code java.lang.VirtualThread} in the agent's copy of the core, on the bootstrap class path; null on
+     * JDK 17 and in an application's own copy of the api. Such a copy, loaded before a late attach, must
+     * not reach {@link VirtualThreadStates}: a class it had not loaded yet would resolve to the agent's
+     * copy, which its package-private calls cannot access ({@code LateAttachTest}). Here, not in
+     * {@link VirtualThreadStates}, so that a platform thread's look-up does not initialize that class
+     * before the agent has set it up.
+     */
+    static final Class<?> VIRTUAL_THREAD = ThreadState.class.getClassLoader() == null
+            ? bootstrapClass("java.lang.VirtualThread") : null;
+
     /** The current snapshot; it may still hold thread-local values installed with it, which capture() reads afresh. */
     Snapshot context;
     int handoffDepth;
@@ -42,9 +53,17 @@ final class ThreadState {
      * The current thread's state: a virtual thread's in its continuation where the agent gave that a
      * field ({@link VirtualThreadStates}), every other thread's in a thread-local.
      */
+    private static Class<?> bootstrapClass(String name) {
+        try {
+            return Class.forName(name, false, null);
+        } catch (ClassNotFoundException | LinkageError e) {
+            return null;
+        }
+    }
+
     static ThreadState current() {
         Thread thread = Thread.currentThread();
-        if (thread.getClass() == VirtualThreadStates.VIRTUAL_THREAD) {
+        if (thread.getClass() == VIRTUAL_THREAD) {
             ThreadState state = VirtualThreadStates.current(thread);
             if (state != null) {
                 return state;

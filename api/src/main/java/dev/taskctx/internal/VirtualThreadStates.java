@@ -1,7 +1,6 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -13,47 +12,27 @@ import java.lang.invoke.VarHandle;
  * until the thread first uses its state it holds the snapshot the thread inherited (instead of an
  * entry beside the thread in {@link Propagation#NEW_THREADS}), from then on the {@link ThreadState}.
  *
- * <p>The thread's continuation is read through {@code VirtualThread.cont}: the agent opens
- * {@code java.lang} to the bootstrap class path's unnamed module, where this class is, before it
- * configures the thread hooks. Without that (no agent, JDK 17, option {@code threads=off}) or without
+ * <p>The thread's continuation is read through {@code VirtualThread.cont}, with a handle the agent makes
+ * and hands over before it configures the thread hooks ({@link NewThreads#readContinuationsWith}).
+ * Without it (no agent, JDK 17, option {@code threads=off}, an application's copy of the api) or without
  * the field (the continuation class loaded before a late attach), every method here answers that it
  * has nothing, and the thread keeps its state in a thread-local as a platform thread does.
  */
 final class VirtualThreadStates {
 
-    /** {@code java.lang.VirtualThread}, or null (JDK 17). */
-    static final Class<?> VIRTUAL_THREAD = bootstrapClass("java.lang.VirtualThread");
-    /** {@code VirtualThread.cont}, or null when it cannot be read. */
-    private static final VarHandle CONTINUATION = continuationHandle();
+    private static final Class<?> VIRTUAL_THREAD = ThreadState.VIRTUAL_THREAD;
+    /**
+     * {@code VirtualThread.cont}, or null: only the agent hands it over, to the copy of the core on the
+     * bootstrap class path; an application's own copy of the api never reads continuations.
+     */
+    private static final VarHandle CONTINUATION = NewThreads.continuationHandle();
 
     private VirtualThreadStates() {
     }
 
-    private static Class<?> bootstrapClass(String name) {
-        try {
-            return Class.forName(name, false, null);
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null;
-        }
-    }
-
-    private static VarHandle continuationHandle() {
-        if (VIRTUAL_THREAD == null || !Object.class.getModule().isOpen("java.lang", VirtualThreadStates.class.getModule())) {
-            return null;
-        }
-        try {
-            Class<?> continuation = Class.forName("jdk.internal.vm.Continuation", false, null);
-            return MethodHandles.privateLookupIn(VIRTUAL_THREAD, MethodHandles.lookup())
-                    .findVarHandle(VIRTUAL_THREAD, "cont", continuation);
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            // another JDK's layout: the thread-local serves
-            return null;
-        }
-    }
-
     /**
      * Resolves what {@link #leave} needs before it is called from a thread constructor: this class's
-     * handle and the carrier interface. Called after the agent opened {@code java.lang}.
+     * handle and the carrier interface. Called after the agent handed the handle over.
      */
     static void prepare() {
         ThreadStateCarrier.class.getName();

@@ -3,6 +3,7 @@ package dev.taskctx.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.tools.attach.VirtualMachine;
+import dev.taskctx.Snapshot;
 import dev.taskctx.TaskContext;
 import java.util.ArrayList;
 import java.util.List;
@@ -102,6 +103,42 @@ class LateAttachTest {
             System.out.println("virtual-thread=" + seen[0]);
             System.out.println("parent=" + TaskContext.asMap());
         }
+    }
+
+    /**
+     * Uses the application's copy of the api, attaches, then uses it on a virtual thread, where
+     * {@code Snapshot.install} runs in that copy (the agent joins {@code TaskContext}'s calls, not a
+     * snapshot's); {@code java.lang} is open to every unnamed module, the application copy's too.
+     */
+    public static final class VirtualThreadsAfterUseBeforeAttach {
+        public static void main(String[] args) throws Exception {
+            TaskContext.set("request_id", "before-attach");
+            attachTaskctx(args[0]);
+            TaskContext.set("request_id", "after-attach");
+            Object[] seen = new Object[1];
+            Jdk21Threads.start(Jdk21Threads.ofVirtual(), () -> {
+                try {
+                    Object inherited = TaskContext.get("request_id");
+                    TaskContext.set("own", "x");
+                    Snapshot previous = TaskContext.capture().install();
+                    seen[0] = "inherited=" + inherited + " own=" + TaskContext.get("own") + " installed over "
+                            + previous.asMap().keySet();
+                } catch (RuntimeException | Error e) {
+                    seen[0] = e;
+                }
+            }).join();
+            System.out.println("virtual-thread " + seen[0]);
+        }
+    }
+
+    @Test
+    void theApplicationsCopyOfTheApiKeepsItsOwnStateOnVirtualThreadsEvenWithJavaLangOpenToIt() throws Exception {
+        Jdk21Threads.assumeAvailable();
+        JvmRunner.Result result = JvmRunner.run(List.of("-Djdk.attach.allowAttachSelf=true",
+                "--add-opens", "java.base/java.lang=ALL-UNNAMED"), VirtualThreadsAfterUseBeforeAttach.class,
+                JvmRunner.agentJar());
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly("virtual-thread inherited=after-attach own=x installed over []");
     }
 
     @Test

@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Where a virtual thread keeps its context with the agent (JDK 21+): in its continuation, not in a
  * thread-local, so that a virtual thread that reads or sets its context gets no thread-local map of its
- * own (136 B of heap per parked thread). Each case runs in a fresh JVM that may read {@code java.lang}'s
- * private fields ({@code --add-opens}), with one carrier thread, so that the virtual threads take turns
- * on the same platform thread: a state kept per carrier would show there.
+ * own (136 B of heap per parked thread). Each case runs in a fresh JVM with one carrier thread, so that
+ * the virtual threads take turns on the same platform thread: a state kept per carrier would show there.
+ * The JVM reads {@code Thread}'s private fields through {@code sun.misc.Unsafe}, not with
+ * {@code --add-opens}, which would also open {@code java.lang} to the agent's core and hide whether the
+ * agent got its access itself.
  */
 class VirtualThreadStateTest {
 
@@ -51,17 +53,19 @@ class VirtualThreadStateTest {
     }
 
     private static JvmRunner.Result run(String agentOptions) throws Exception {
-        return JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + agentOptions,
-                "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.virtualThreadScheduler.maxPoolSize=1"),
-                Main.class);
+        List<String> jvmArgs = new ArrayList<>(List.of("-javaagent:" + JvmRunner.agentJar() + agentOptions,
+                "-Djdk.virtualThreadScheduler.parallelism=1", "-Djdk.virtualThreadScheduler.maxPoolSize=1"));
+        if (Runtime.version().feature() >= 23) {
+            // JDK 24+ warns once about sun.misc.Unsafe's field access (JEP 498); the test reads two fields with it.
+            jvmArgs.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        return JvmRunner.run(jvmArgs, Main.class);
     }
 
     /** Two virtual threads take turns on one carrier: each sets a value, parks, lets the other run, reads. */
     public static final class Main {
         public static void main(String[] args) throws Exception {
-            Field threadLocals = Thread.class.getDeclaredField("threadLocals");
-            threadLocals.setAccessible(true);
+            PrivateField threadLocals = new PrivateField(Thread.class, "threadLocals");
             TaskContext.set("request_id", "parent-1");
             CountDownLatch firstSet = new CountDownLatch(1);
             CountDownLatch secondSet = new CountDownLatch(1);
@@ -77,8 +81,7 @@ class VirtualThreadStateTest {
             System.out.println(lines[0]);
             System.out.println(lines[1]);
             System.out.println("parent " + TaskContext.asMap());
-            Field runContinuation = first.getClass().getDeclaredField("runContinuation");
-            runContinuation.setAccessible(true);
+            PrivateField runContinuation = new PrivateField(first.getClass(), "runContinuation");
             List<String> interfaces = new ArrayList<>();
             for (Class<?> implemented : runContinuation.get(first).getClass().getInterfaces()) {
                 interfaces.add(implemented.getName());
@@ -87,7 +90,7 @@ class VirtualThreadStateTest {
                     ? "runContinuation carries no binding field" : "runContinuation implements " + interfaces);
         }
 
-        private static String use(String name, CountDownLatch mine, CountDownLatch others, Field threadLocals) {
+        private static String use(String name, CountDownLatch mine, CountDownLatch others, PrivateField threadLocals) {
             try {
                 Object inherited = TaskContext.get("request_id");
                 TaskContext.set("task_data", name + "-data");
@@ -102,6 +105,31 @@ class VirtualThreadStateTest {
                         + " thread-locals=" + (threadLocals.get(Thread.currentThread()) == null ? "none" : "a map");
             } catch (Exception e) {
                 return name + " failed: " + e + " " + Arrays.toString(e.getStackTrace());
+            }
+        }
+    }
+
+    /** A private instance field of a JDK class, read through {@code sun.misc.Unsafe}. */
+    @SuppressWarnings("removal")
+    static final class PrivateField {
+        private static final sun.misc.Unsafe UNSAFE = unsafe();
+        private final long offset;
+
+        PrivateField(Class<?> declaringClass, String name) throws NoSuchFieldException {
+            offset = UNSAFE.objectFieldOffset(declaringClass.getDeclaredField(name));
+        }
+
+        Object get(Object owner) {
+            return UNSAFE.getObject(owner, offset);
+        }
+
+        private static sun.misc.Unsafe unsafe() {
+            try {
+                Field field = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+                field.setAccessible(true);
+                return (sun.misc.Unsafe) field.get(null);
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
             }
         }
     }
