@@ -49,10 +49,6 @@ final class ThreadState {
         this.context = context;
     }
 
-    /**
-     * The current thread's state: a virtual thread's in its continuation where the agent gave that a
-     * field ({@link VirtualThreadStates}), every other thread's in a thread-local.
-     */
     private static Class<?> bootstrapClass(String name) {
         try {
             return Class.forName(name, false, null);
@@ -61,6 +57,10 @@ final class ThreadState {
         }
     }
 
+    /**
+     * The current thread's state: a virtual thread's in its continuation where the agent gave that a
+     * field ({@link VirtualThreadStates}), every other thread's in a thread-local.
+     */
     static ThreadState current() {
         Thread thread = Thread.currentThread();
         if (thread.getClass() == VIRTUAL_THREAD) {
