@@ -157,7 +157,7 @@ final class Hooks {
         return MethodHook.on(method, descriptor).enter(enterPoolInternals()).exitAlways(exitPoolInternals()).build();
     }
 
-    static Call lambdaClassFile(Arg classFile, Arg hostClass) {
-        return new Call("lambdaClassFile", "([BLjava/lang/Class;)[B", classFile, hostClass);
+    static Call lambdaClassFile(Arg classFile, Arg hostClass, Arg implemented) {
+        return new Call("lambdaClassFile", "([BLjava/lang/Class;Ljava/lang/Class;)[B", classFile, hostClass, implemented);
     }
 }

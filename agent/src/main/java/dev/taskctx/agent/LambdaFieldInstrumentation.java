@@ -3,7 +3,6 @@ package dev.taskctx.agent;
 import dev.taskctx.agent.MethodHook.Arg;
 import dev.taskctx.internal.LambdaClasses;
 import java.util.List;
-import org.objectweb.asm.ClassReader;
 
 /**
  * Binding fields for lambdas: a {@code Runnable} lambda handed to a {@code ThreadPoolExecutor} (the
@@ -28,31 +27,27 @@ final class LambdaFieldInstrumentation implements HandOffFamily {
 
     @Override
     public void register(WeavingPlan plan, AgentOptions options) {
-        // The host class is the factory's own targetClass field, read only where the factory's own code
-        // reads it (HookWeaver): a JDK that renamed it keeps its lambdas' classes as they are.
+        // The host class and the functional interface are the factory's own targetClass and interfaceClass
+        // fields, read only where the factory's own code reads them (HookWeaver): a JDK that renamed one
+        // keeps its lambdas' classes as they are.
         plan.add(FACTORY,
                 MethodHook.on("generateInnerClass", "()Ljava/lang/Class;")
                         .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
-                                Arg.THIS.readingField(FACTORY, "targetClass", "Ljava/lang/Class;")))
+                                Arg.THIS.readingField(FACTORY, "targetClass", "Ljava/lang/Class;"),
+                                Arg.THIS.readingField(FACTORY, "interfaceClass", "Ljava/lang/Class;")))
                         .build());
         plan.uncheckedCarrierCalls = true;
         LambdaClasses.install(new Rewriter());
     }
 
-    /** Adds the task binding field to the class file of a {@code Runnable} lambda. */
+    /** Adds the task binding field to the class file of a {@code Runnable} lambda ({@link LambdaClasses} chose it). */
     static final class Rewriter implements LambdaClasses.Rewriter {
         // Runs inside the linkage of a lambda: no lambda, method reference or string concatenation
         // (an invokedynamic) on this path.
 
         @Override
         public byte[] rewrite(byte[] classFile) {
-            ClassReader reader = new ClassReader(classFile);
-            for (String implemented : reader.getInterfaces()) {
-                if (implemented.equals("java/lang/Runnable")) {
-                    return BindingField.add(classFile, List.of(BindingField.TASK));
-                }
-            }
-            return null;
+            return BindingField.add(classFile, List.of(BindingField.TASK));
         }
     }
 }

@@ -97,7 +97,8 @@ class HookWeaverTest {
     void resultFilterReplacesWhatEachFilteredCallReturnedAndReadsAFieldOfThis() throws Exception {
         Object subject = woven(MethodHook.on("classFile", "()[B")
                 .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
-                        Arg.THIS.readingField(SUBJECT, "host", "Ljava/lang/Class;")))
+                        Arg.THIS.readingField(SUBJECT, "host", "Ljava/lang/Class;"),
+                        Arg.THIS.readingField(SUBJECT, "implemented", "Ljava/lang/Class;")))
                 .build());
         LambdaClasses.install(classFile -> new byte[] {42});
         try {
@@ -113,6 +114,7 @@ class HookWeaverTest {
     void aHookReadingAFieldTheClassItselfNeverReferencesIsLeftOut() throws IOException {
         MethodHook hook = MethodHook.on("classFile", "()[B")
                 .filterResults("[B", Hooks.lambdaClassFile(Arg.RESULT,
+                        Arg.THIS.readingField(SUBJECT, "host", "Ljava/lang/Class;"),
                         Arg.THIS.readingField(SUBJECT, "renamedInAnotherVersion", "Ljava/lang/Class;")))
                 .build();
         assertThat(HookWeaver.weave(subjectClassFile(), List.of(hook))).isNull();
@@ -121,7 +123,7 @@ class HookWeaverTest {
     @Test
     void aResultFilterMustTakeTheResultFirst() {
         assertThatThrownBy(() -> MethodHook.on("classFile", "()[B")
-                .filterResults("[B", Hooks.lambdaClassFile(Arg.NULL, Arg.RESULT)).build())
+                .filterResults("[B", Hooks.lambdaClassFile(Arg.NULL, Arg.RESULT, Arg.NULL)).build())
                 .isInstanceOf(IllegalStateException.class);
     }
 

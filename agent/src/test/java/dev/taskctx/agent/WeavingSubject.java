@@ -39,15 +39,16 @@ public class WeavingSubject {
         return key;
     }
 
-    /** Read by a result filter's field argument. */
+    /** Read by a result filter's field arguments. */
     public Class<?> host = WeavingSubject.class;
+    public Class<?> implemented = Runnable.class;
 
     /** Woven with a result filter on the {@code byte[]} calls it makes. */
     public byte[] classFile() {
         return bytes().clone();
     }
 
-    /** As a lambda's class file would, names {@code Runnable}: the only class files the filter rewrites. */
+    /** Stands for a lambda's class file. */
     private static byte[] bytes() {
         return "java/lang/Runnable".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }

@@ -327,12 +327,13 @@ public final class AgentHooks {
     }
 
     /**
-     * {@code InnerClassLambdaMetafactory} made the class file of a lambda class of {@code host}: the class
-     * file to define (with a binding field where it is a {@code Runnable}'s, see {@link LambdaClasses}).
+     * {@code InnerClassLambdaMetafactory} made the class file of a lambda class of {@code host} that
+     * implements the functional interface {@code implemented}: the class file to define (with a binding
+     * field where that is a {@code Runnable}, see {@link LambdaClasses}).
      */
-    public static byte[] lambdaClassFile(byte[] classFile, Class<?> host) {
+    public static byte[] lambdaClassFile(byte[] classFile, Class<?> host, Class<?> implemented) {
         try {
-            return LambdaClasses.classFile(classFile, host);
+            return LambdaClasses.classFile(classFile, host, implemented);
         } catch (Throwable ignored) {
             // the lambda's bindings wait in the side table
             return classFile;

@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
@@ -107,6 +108,26 @@ class LambdaFieldTest {
 
     private static void recordForSingleton() {
         SEEN_BY_SINGLETON.merge(TaskContext.get("request_id", "none"), 1, (a, b) -> (Integer) a + (Integer) b);
+    }
+
+    /** An application's own kind of {@code Runnable}, implemented by lambdas. */
+    interface Job extends Runnable {
+    }
+
+    @Test
+    void aLambdaOfARunnableSubInterfaceGetsTheFieldToo() throws Exception {
+        pool.execute(() -> Latches.awaitQuietly(release));
+        int before = Propagation.boundTasks();
+        CompletableFuture<Object> seen = new CompletableFuture<>();
+        TaskContext.set("request_id", "job-1");
+        Job job = () -> seen.complete(TaskContext.get("request_id"));
+        pool.execute(job);
+        TaskContext.clear();
+        assertThat(job instanceof TaskBindingCarrier).as("carries a field").isEqualTo(!lambdaFieldsOff());
+        assertThat(Propagation.boundTasks() - before).as("bindings beside the lambda").isEqualTo(lambdaFieldsOff() ? 1 : 0);
+        assertThat(new ArrayList<Object>(pool.getQueue())).as("the queued objects").containsExactly(job);
+        release.countDown();
+        assertThat(seen.get(10, TimeUnit.SECONDS)).isEqualTo("job-1");
     }
 
     @Test
