@@ -28,11 +28,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * the bytes of the last load or redefinition, as the incapable group left them, unless a capable
  * transformer changed them then). The capable transformer is then removed, and with it the JVM's
  * second upcall for every class that loads: a copy of its bytes per environment (JPLIS disables the
- * hook of an environment without transformers). Where baking fails, or where another agent's
- * transformer changed a class while it was baked (it would start from bytes other than the baked ones
- * next time), the capable transformer stays and weaves every retransformation, as it always did.
+ * hook of an environment without transformers). Where baking fails, also because another agent's
+ * transformer changes one of these classes (it would apply its change again at every later
+ * retransformation of the baked bytes), the classes are woven by retransformation instead and the
+ * capable transformer stays to weave every later one, as it always did.
  */
 final class TransformerOrder {
+
+    /** Fails a redefinition with a {@code ClassFormatError}. */
+    private static final byte[] NOT_A_CLASS_FILE = new byte[4];
 
     private final byte[] marker;
     private final AtLoad atLoad;
@@ -100,18 +104,17 @@ final class TransformerOrder {
         try {
             instrumentation.redefineClasses(definitions.toArray(new ClassDefinition[0]));
             baking.clear();
-            if (changedByAnother && debug) {
-                System.err.println("taskctx: another agent transforms classes loaded before taskctx; "
-                        + "taskctx keeps weaving their retransformations");
-            }
-            return !changedByAnother;
+            return true;
         } catch (Throwable error) {
             // A redefinition is all or nothing: weave the classes by retransformation, as without baking.
             List<Class<?>> classes = new ArrayList<>(baking.keySet());
             baking.clear();
             if (debug) {
-                System.err.println("taskctx: could not redefine the classes loaded before taskctx with their woven "
-                        + "bytes (" + error + "); taskctx weaves their retransformations instead");
+                System.err.println(changedByAnother
+                        ? "taskctx: another agent transforms classes loaded before taskctx; taskctx weaves their "
+                                + "retransformations instead of redefining them"
+                        : "taskctx: could not redefine the classes loaded before taskctx with their woven bytes ("
+                                + error + "); taskctx weaves their retransformations instead");
             }
             retransform(instrumentation, classes, report);
             return false;
@@ -173,12 +176,14 @@ final class TransformerOrder {
             byte[] baked = baking.get(redefined);
             if (baked != null && !capturing) {
                 // The bake's redefinition. Returning nothing leaves the JVM no copy of earlier bytes to start
-                // later retransformations from; bytes another agent changed are put back to the baked ones.
+                // later retransformations from. If another agent changed the bytes, its transformer would apply
+                // its change again to bytes that already carry it at every later retransformation: fail the
+                // redefinition instead (it is all or nothing), and the class stays as it was.
                 if (Arrays.equals(classFile, baked)) {
                     return null;
                 }
                 changedByAnother = true;
-                return baked;
+                return NOT_A_CLASS_FILE;
             }
             if (carriesHooks(classFile)) {
                 return null;
