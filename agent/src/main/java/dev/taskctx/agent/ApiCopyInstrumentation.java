@@ -92,10 +92,16 @@ final class ApiCopyInstrumentation implements ClassFileTransformer {
         this.debug = debug;
     }
 
-    /** Registers the transformer and joins the copies that were loaded before the agent (a late attach). */
+    /**
+     * Registers the transformer and joins the copies that were loaded before the agent (a late attach).
+     * It is retransformation-capable only if there are such copies to retransform: a capable
+     * transformer costs the JVM a second copy of every loading class's bytes (see
+     * {@link TransformerOrder}), and a copy woven as it loads keeps its woven bytes under any later
+     * retransformation.
+     */
     static void install(Instrumentation instrumentation, boolean debug) {
         ApiCopyInstrumentation copies = new ApiCopyInstrumentation(instrumentation, debug);
-        instrumentation.addTransformer(copies, true);
+        instrumentation.addTransformer(copies, false);
         List<Class<?>> loaded = new ArrayList<>();
         for (Class<?> type : instrumentation.getAllLoadedClasses()) {
             if (type.getClassLoader() != null && isApiClass(type.getName().replace('.', '/'))
@@ -104,6 +110,10 @@ final class ApiCopyInstrumentation implements ClassFileTransformer {
             }
         }
         if (!loaded.isEmpty()) {
+            // Capable before the incapable registration goes, so that no copy loads unseen in between (one that
+            // loads then is woven twice, to the same bytes).
+            instrumentation.addTransformer(copies, true);
+            instrumentation.removeTransformer(copies);
             try {
                 instrumentation.retransformClasses(loaded.toArray(new Class<?>[0]));
             } catch (Throwable error) {

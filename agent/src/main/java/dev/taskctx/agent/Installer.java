@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Installs the enabled hand-off families: one {@link Weaver} registered with retransformation, and
- * the classes that were loaded before the agent and need weaving retransformed one by one, so that
- * JDK classes loaded early are instrumented the same way as those loaded later. Nothing but the JDK
- * and ASM's reader and writer is loaded to do it.
+ * Installs the enabled hand-off families: one {@link Weaver}, registered as {@link TransformerOrder}
+ * says, and the classes that were loaded before the agent and need weaving woven through
+ * retransformation and baked in, so that JDK classes loaded early are instrumented the same way as
+ * those loaded later. Nothing but the JDK and ASM's reader and writer is loaded to do it.
  */
 public final class Installer extends AgentEntry {
 
@@ -44,32 +44,15 @@ public final class Installer extends AgentEntry {
     private Installer() {
     }
 
-    /**
-     * Retransforms the classes loaded before the agent that it instruments, in one call (one pass of
-     * the JVM's redefinition machinery); if that fails, one by one, so that only the class at fault is
-     * reported and left as it is.
-     */
-    private static void retransformLoaded(Instrumentation instrumentation, Weaver weaver) {
+    /** The classes loaded before the agent that it instruments. */
+    private static List<Class<?>> loadedToWeave(Instrumentation instrumentation, Weaver weaver) {
         List<Class<?>> wanted = new ArrayList<>();
         for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
             if (instrumentation.isModifiableClass(loaded) && weaver.wants(loaded)) {
                 wanted.add(loaded);
             }
         }
-        if (wanted.isEmpty()) {
-            return;
-        }
-        try {
-            instrumentation.retransformClasses(wanted.toArray(new Class<?>[0]));
-        } catch (Throwable batchFailed) {
-            for (Class<?> type : wanted) {
-                try {
-                    instrumentation.retransformClasses(type);
-                } catch (Throwable error) {
-                    weaver.report(type.getName(), error);
-                }
-            }
-        }
+        return wanted;
     }
 
     /**
@@ -135,8 +118,8 @@ public final class Installer extends AgentEntry {
         Weaver weaver = new Weaver(plan, options.debug());
         if (!plan.isEmpty()) {
             readCore(instrumentation);
-            TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks");
-            retransformLoaded(instrumentation, weaver);
+            TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks")
+                    .weaveLoaded(instrumentation, loadedToWeave(instrumentation, weaver), weaver, options.debug());
         }
         if (options.on("apicopies")) {
             ApiCopyInstrumentation.install(instrumentation, options.debug());
