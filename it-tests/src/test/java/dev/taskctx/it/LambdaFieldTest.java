@@ -143,6 +143,9 @@ class LambdaFieldTest {
         }
         assertThat(read.getClass().getInterfaces()[0]).isEqualTo(Runnable.class);
         assertThat(read instanceof TaskBindingCarrier).isEqualTo(!lambdaFieldsOff());
+        // The marker first: javac still makes Runnable the factory's interface, which decides.
+        Runnable markerFirst = (java.io.Serializable & Runnable) () -> { };
+        assertThat(markerFirst instanceof TaskBindingCarrier).as("marker interface first").isEqualTo(!lambdaFieldsOff());
         TaskContext.set("request_id", "serialized");
         pool.execute(read);
         TaskContext.clear();
