@@ -63,7 +63,8 @@ final class InfrastructureThreads {
         excluded = names;
     }
 
-    private static Class<?> bootstrapClass(String name) {
+    /** The class {@code name} of the bootstrap class loader, not initialized, or null where this JDK has none. */
+    static Class<?> bootstrapClass(String name) {
         try {
             return Class.forName(name, false, null);
         } catch (ClassNotFoundException | LinkageError e) {

@@ -19,11 +19,7 @@ final class TaskRuns {
 
     /** Resolved at premain: nothing is loaded inside a hook. */
     static void agentStarted() {
-        try {
-            carrierThreadClass = Class.forName("jdk.internal.misc.CarrierThread", false, null);
-        } catch (ClassNotFoundException | LinkageError e) {
-            carrierThreadClass = null;
-        }
+        carrierThreadClass = InfrastructureThreads.bootstrapClass("jdk.internal.misc.CarrierThread");
     }
 
     /**

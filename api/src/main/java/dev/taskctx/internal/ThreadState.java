@@ -32,7 +32,7 @@ final class ThreadState {
      * before the agent has set it up.
      */
     static final Class<?> VIRTUAL_THREAD = ThreadState.class.getClassLoader() == null
-            ? bootstrapClass("java.lang.VirtualThread") : null;
+            ? InfrastructureThreads.bootstrapClass("java.lang.VirtualThread") : null;
 
     /** The current snapshot; it may still hold thread-local values installed with it, which capture() reads afresh. */
     Snapshot context;
@@ -47,14 +47,6 @@ final class ThreadState {
 
     ThreadState(Snapshot context) {
         this.context = context;
-    }
-
-    private static Class<?> bootstrapClass(String name) {
-        try {
-            return Class.forName(name, false, null);
-        } catch (ClassNotFoundException | LinkageError e) {
-            return null;
-        }
     }
 
     /**

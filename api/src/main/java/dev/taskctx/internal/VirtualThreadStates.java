@@ -20,7 +20,6 @@ import java.lang.invoke.VarHandle;
  */
 final class VirtualThreadStates {
 
-    private static final Class<?> VIRTUAL_THREAD = ThreadState.VIRTUAL_THREAD;
     /**
      * {@code VirtualThread.cont}, or null: only the agent hands it over, to the copy of the core on the
      * bootstrap class path; an application's own copy of the api never reads continuations.
@@ -71,7 +70,7 @@ final class VirtualThreadStates {
      * continuation; false if that cannot hold it (the caller keeps it beside the thread).
      */
     static boolean leave(Thread thread, Snapshot inherited) {
-        if (thread.getClass() != VIRTUAL_THREAD) {
+        if (thread.getClass() != ThreadState.VIRTUAL_THREAD) {
             return false;
         }
         ThreadStateCarrier home = home(thread);
