@@ -23,11 +23,12 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs every benchmark in four forked JVMs (no agent, the TTL agent, taskctx, OpenTelemetry's agent)
- * with JMH's GC profiler, then times JVM start-up of a hello-world and of a Spring Boot application,
- * and prints one table of all results.
+ * with JMH's GC profiler, then times JVM start-up of a hello-world and of a Spring Boot application
+ * (in those four set-ups and a fifth, a do-nothing agent: {@link FloorAgent}), and prints one table of
+ * all results.
  *
  * <p>Arguments: {@code quick} (fewer, shorter iterations), {@code startup=N} (hello-world launches per
- * set-up, default 20; 0 skips), {@code app=N} (Spring Boot launches per set-up, default 8; 0 skips),
+ * set-up, default 20; 0 skips), {@code app=N} (Spring Boot launches per set-up, default 20; 0 skips),
  * {@code only=REGEX} (benchmarks to run; {@code only=} runs none, start-up only), {@code forks=N} and
  * {@code iterations=N} (forks per set-up and measurement iterations per fork, for benchmarks whose
  * error bars are too wide at the defaults), {@code agents=NAME,...} (set-ups to run: none, ttl,
@@ -45,7 +46,7 @@ public final class BenchMain {
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         int startupRuns = 20;
-        int applicationRuns = 8;
+        int applicationRuns = 20;
         String only = "dev\\.taskctx\\.bench\\..*";
         int forks = 0;
         int iterations = 0;
@@ -129,37 +130,44 @@ public final class BenchMain {
         StringBuilder table = new StringBuilder();
         appendResults(table, rows, notPropagated(propagationReport));
         if (startupRuns > 0) {
-            Map<Agents, double[]> startup = StartupTimer.measure(startupRuns);
+            Map<String, double[]> startup = StartupTimer.measure(startupRuns);
             table.append("\nJVM start-up of a hello-world, ").append(startupRuns)
                     .append(" launches per set-up, taking turns (ms):\n\n");
-            table.append("| set-up | mean | std dev | median | min | added vs no agent (mean) |\n");
-            table.append("|---|---:|---:|---:|---:|---:|\n");
-            double base = StartupTimer.mean(startup.get(Agents.NONE));
-            for (Agents agents : Agents.values()) {
-                double[] values = startup.get(agents);
-                table.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %+.0f |%n", agents.label,
-                        StartupTimer.mean(values), StartupTimer.standardDeviation(values),
-                        StartupTimer.median(values), StartupTimer.min(values), StartupTimer.mean(values) - base));
+            table.append("| set-up | mean | std dev | median | min | added vs no agent (mean)"
+                    + " | added vs do-nothing agent (mean) |\n");
+            table.append("|---|---:|---:|---:|---:|---:|---:|\n");
+            double base = StartupTimer.mean(startup.get(Agents.NONE.label));
+            double floor = StartupTimer.mean(startup.get(StartupTimer.FLOOR));
+            for (Map.Entry<String, double[]> setUp : startup.entrySet()) {
+                double[] values = setUp.getValue();
+                double mean = StartupTimer.mean(values);
+                table.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %.0f | %.0f | %+.0f | %s |%n",
+                        setUp.getKey(), mean, StartupTimer.standardDeviation(values), StartupTimer.median(values),
+                        StartupTimer.min(values), mean - base, overFloor(setUp.getKey(), mean - floor)));
             }
         }
         if (applicationRuns > 0) {
-            Map<Agents, double[][]> application = StartupTimer.measureApplication(applicationRuns);
+            Map<String, double[][]> application = StartupTimer.measureApplication(applicationRuns);
             table.append("\nStart-up of a Spring Boot 4 web application (springboot.StartupApplication), ")
                     .append(applicationRuns).append(" launches per set-up, taking turns (ms since launch;"
                     + " classes counted in a warm-up launch with -Xlog:class+load):\n\n");
             table.append("| set-up | to started, median | min | added vs no agent (median)"
+                    + " | added vs do-nothing agent (median)"
                     + " | to first response, median | min | added vs no agent (median)"
                     + " | classes loaded | of them from class path or agent jars |\n");
-            table.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
-            double[][] base = application.get(Agents.NONE);
-            for (Agents agents : Agents.values()) {
-                double[][] values = application.get(agents);
-                table.append("| ").append(agents.label);
-                for (int measure : new int[] {StartupTimer.STARTED, StartupTimer.FIRST_RESPONSE}) {
-                    double median = StartupTimer.median(values[measure]);
-                    table.append(String.format(Locale.ROOT, " | %.0f | %.0f | %+.0f", median,
-                            StartupTimer.min(values[measure]), median - StartupTimer.median(base[measure])));
-                }
+            table.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+            double[][] base = application.get(Agents.NONE.label);
+            double[][] floor = application.get(StartupTimer.FLOOR);
+            for (Map.Entry<String, double[][]> setUp : application.entrySet()) {
+                double[][] values = setUp.getValue();
+                double started = StartupTimer.median(values[StartupTimer.STARTED]);
+                double response = StartupTimer.median(values[StartupTimer.FIRST_RESPONSE]);
+                table.append(String.format(Locale.ROOT, "| %s | %.0f | %.0f | %+.0f | %s | %.0f | %.0f | %+.0f",
+                        setUp.getKey(), started, StartupTimer.min(values[StartupTimer.STARTED]),
+                        started - StartupTimer.median(base[StartupTimer.STARTED]),
+                        overFloor(setUp.getKey(), started - StartupTimer.median(floor[StartupTimer.STARTED])),
+                        response, StartupTimer.min(values[StartupTimer.FIRST_RESPONSE]),
+                        response - StartupTimer.median(base[StartupTimer.FIRST_RESPONSE])));
                 double[] classes = values[StartupTimer.CLASSES];
                 table.append(String.format(Locale.ROOT, " | %.0f | %.0f |%n", classes[0], classes[1]));
             }
@@ -168,6 +176,12 @@ public final class BenchMain {
         System.out.println("java " + System.getProperty("java.version") + " (" + System.getProperty("java.vm.name")
                 + "), " + Runtime.getRuntime().availableProcessors() + " CPUs");
         System.out.println(table);
+    }
+
+    /** What an agent adds over the do-nothing agent; a dash for no agent and the do-nothing agent itself. */
+    private static String overFloor(String label, double added) {
+        return label.equals(Agents.NONE.label) || label.equals(StartupTimer.FLOOR)
+                ? "-" : String.format(Locale.ROOT, "%+.0f", added);
     }
 
     /** Benchmark and set-up pairs ({@code name|AGENT}) whose set-up check saw the set-up's own kind not arrive. */

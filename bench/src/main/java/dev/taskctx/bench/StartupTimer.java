@@ -11,7 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code java [-javaagent:...] -cp bench/target/classes dev.taskctx.bench.Hello}), and a Spring Boot
  * web application ({@code springboot.StartupApplication}, from {@code bench/target/classes} and
  * {@code bench/target/springboot-app/lib/*}) timed to its ready line and to its first HTTP response.
+ * Next to the four set-ups of {@link Agents} runs {@link FloorAgent}, the floor of any agent that
+ * transforms classes.
  */
 final class StartupTimer {
 
@@ -33,24 +35,58 @@ final class StartupTimer {
     /** Index of the time to the first response to {@code GET /hello}. */
     static final int FIRST_RESPONSE = 1;
 
+    /** The label of the {@link FloorAgent} set-up. */
+    static final String FLOOR = "do-nothing agent";
+
     private StartupTimer() {
     }
 
-    static Map<Agents, double[]> measure(int runs) throws Exception {
-        String java = java();
-        String classes = new File(Agents.target(), "classes").getPath();
-        Map<Agents, double[]> millis = new EnumMap<>(Agents.class);
-        for (Agents agents : Agents.values()) {
-            millis.put(agents, new double[runs]);
-            launch(java, agents, classes);
-            launch(java, agents, classes);
+    /** One JVM set-up: its label in the tables and its options. */
+    private static final class SetUp {
+        final String label;
+        final List<String> jvmArgs;
+
+        SetUp(String label, List<String> jvmArgs) {
+            this.label = label;
+            this.jvmArgs = jvmArgs;
         }
-        for (int run = 0; run < runs; run++) {
-            for (Agents agents : Agents.values()) {
-                millis.get(agents)[run] = launch(java, agents, classes);
+    }
+
+    /** No agent, {@link FloorAgent} (its jar written into {@code directory}), then the other agents of {@link Agents}. */
+    private static List<SetUp> setUps(File directory) throws IOException {
+        List<SetUp> setUps = new ArrayList<>();
+        setUps.add(new SetUp(Agents.NONE.label, Agents.NONE.jvmArgs()));
+        setUps.add(new SetUp(FLOOR, List.of("-javaagent:" + FloorAgent.writeJar(directory).getAbsolutePath())));
+        for (Agents agents : Agents.values()) {
+            if (agents != Agents.NONE) {
+                setUps.add(new SetUp(agents.label, agents.jvmArgs()));
             }
         }
-        return millis;
+        return setUps;
+    }
+
+    /** Per set-up label, in the order of {@link #setUps}: ms to the hello-world's exit, one per run. */
+    static Map<String, double[]> measure(int runs) throws Exception {
+        String java = java();
+        String classes = new File(Agents.target(), "classes").getPath();
+        File directory = Files.createTempDirectory("startup").toFile();
+        try {
+            List<SetUp> setUps = setUps(directory);
+            Map<String, double[]> millis = new LinkedHashMap<>();
+            for (SetUp setUp : setUps) {
+                millis.put(setUp.label, new double[runs]);
+                launch(java, setUp, classes);
+                launch(java, setUp, classes);
+            }
+            for (int run = 0; run < runs; run++) {
+                for (SetUp setUp : setUps) {
+                    millis.get(setUp.label)[run] = launch(java, setUp, classes);
+                }
+            }
+            return millis;
+        } finally {
+            deleteAll(directory);
+        }
     }
 
     /** Index of the classes the warm-up launch loaded (all, and from the class path or agent jars) in {@link #measureApplication}'s arrays. */
@@ -61,7 +97,7 @@ final class StartupTimer {
      * one warm-up launch each, which logs class loading: {@code [CLASSES]} holds the classes it loaded,
      * all and those from the class path or agent jars.
      */
-    static Map<Agents, double[][]> measureApplication(int runs) throws Exception {
+    static Map<String, double[][]> measureApplication(int runs) throws Exception {
         String java = java();
         File target = Agents.target();
         File lib = new File(target, "springboot-app/lib");
@@ -69,28 +105,42 @@ final class StartupTimer {
             throw new IllegalStateException(lib + " not found: build with mvn -B -Pbench -DskipTests package");
         }
         String classPath = new File(target, "classes").getPath() + File.pathSeparator + lib.getPath() + File.separator + "*";
-        Map<Agents, double[][]> millis = new EnumMap<>(Agents.class);
-        for (Agents agents : Agents.values()) {
-            millis.put(agents, new double[][] {new double[runs], new double[runs], countClasses(java, agents, classPath)});
-        }
-        for (int run = 0; run < runs; run++) {
-            for (Agents agents : Agents.values()) {
-                double[] times = launchApplication(java, agents, classPath);
-                millis.get(agents)[STARTED][run] = times[STARTED];
-                millis.get(agents)[FIRST_RESPONSE][run] = times[FIRST_RESPONSE];
+        File directory = Files.createTempDirectory("startup").toFile();
+        try {
+            List<SetUp> setUps = setUps(directory);
+            Map<String, double[][]> millis = new LinkedHashMap<>();
+            for (SetUp setUp : setUps) {
+                millis.put(setUp.label, new double[][] {new double[runs], new double[runs], countClasses(java, setUp, classPath)});
             }
+            for (int run = 0; run < runs; run++) {
+                for (SetUp setUp : setUps) {
+                    double[] times = launchApplication(java, setUp, classPath);
+                    millis.get(setUp.label)[STARTED][run] = times[STARTED];
+                    millis.get(setUp.label)[FIRST_RESPONSE][run] = times[FIRST_RESPONSE];
+                }
+            }
+            return millis;
+        } finally {
+            deleteAll(directory);
         }
-        return millis;
+    }
+
+    private static void deleteAll(File directory) {
+        File[] files = directory.listFiles();
+        for (File file : files == null ? new File[0] : files) {
+            file.delete();
+        }
+        directory.delete();
     }
 
     private static String java() {
         return new File(System.getProperty("java.home"), "bin/java").getPath();
     }
 
-    private static double launch(String java, Agents agents, String classes) throws Exception {
+    private static double launch(String java, SetUp setUp, String classes) throws Exception {
         List<String> command = new ArrayList<>();
         command.add(java);
-        command.addAll(agents.jvmArgs());
+        command.addAll(setUp.jvmArgs);
         command.addAll(Arrays.asList("-cp", classes, Hello.class.getName()));
         // stderr apart: OpenTelemetry's agent makes the JVM warn there that CDS is limited to boot classes
         File errors = File.createTempFile("startup", ".err");
@@ -101,7 +151,7 @@ final class StartupTimer {
             int status = process.waitFor();
             double elapsed = (System.nanoTime() - start) / 1e6;
             if (status != 0 || !output.equals("hello")) {
-                throw new IllegalStateException(agents.label + ": exit " + status + ", output: " + output
+                throw new IllegalStateException(setUp.label + ": exit " + status + ", output: " + output
                         + ", errors: " + Files.readString(errors.toPath()));
             }
             return elapsed;
@@ -110,10 +160,10 @@ final class StartupTimer {
         }
     }
 
-    private static double[] countClasses(String java, Agents agents, String classPath) throws Exception {
+    private static double[] countClasses(String java, SetUp setUp, String classPath) throws Exception {
         File log = File.createTempFile("classes", ".log");
         try {
-            launchApplication(java, agents, classPath, "-Xlog:class+load=info:file=" + log.getAbsolutePath());
+            launchApplication(java, setUp, classPath, "-Xlog:class+load=info:file=" + log.getAbsolutePath());
             long all = 0;
             long notJdk = 0;
             for (String line : Files.readAllLines(log.toPath(), StandardCharsets.UTF_8)) {
@@ -129,11 +179,11 @@ final class StartupTimer {
         }
     }
 
-    private static double[] launchApplication(String java, Agents agents, String classPath, String... options)
+    private static double[] launchApplication(String java, SetUp setUp, String classPath, String... options)
             throws Exception {
         List<String> command = new ArrayList<>();
         command.add(java);
-        command.addAll(agents.jvmArgs());
+        command.addAll(setUp.jvmArgs);
         command.addAll(Arrays.asList(options));
         command.addAll(Arrays.asList("-cp", classPath, APPLICATION));
         long start = System.nanoTime();
@@ -152,12 +202,12 @@ final class StartupTimer {
             }
             double started = (System.nanoTime() - start) / 1e6;
             if (port == null) {
-                throw new IllegalStateException(agents.label + ": the application ended before it started: " + output);
+                throw new IllegalStateException(setUp.label + ": the application ended before it started: " + output);
             }
             String body = get("http://127.0.0.1:" + port + "/hello");
             double firstResponse = (System.nanoTime() - start) / 1e6;
             if (!body.equals("hello")) {
-                throw new IllegalStateException(agents.label + ": GET /hello answered " + body + "; output: " + output);
+                throw new IllegalStateException(setUp.label + ": GET /hello answered " + body + "; output: " + output);
             }
             return new double[] {started, firstResponse};
         } finally {
