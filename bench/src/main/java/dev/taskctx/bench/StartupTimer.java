@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Wall time of JVM start-up, launched {@code runs} times per set-up after warm-up launches, the set-ups
- * taking turns so that a change in machine load touches all of them alike: a hello-world
+ * taking turns (in an order rotated each round) so that a change in machine load touches all of them
+ * alike: a hello-world
  * ({@code java [-javaagent:...] -cp bench/target/classes dev.taskctx.bench.Hello}), and a Spring Boot
  * web application ({@code springboot.StartupApplication}, from {@code bench/target/classes} and
  * {@code bench/target/springboot-app/lib/*}) timed to its ready line and to its first HTTP response.
@@ -79,7 +81,7 @@ final class StartupTimer {
                 launch(java, setUp, classes);
             }
             for (int run = 0; run < runs; run++) {
-                for (SetUp setUp : setUps) {
+                for (SetUp setUp : turn(setUps, run)) {
                     millis.get(setUp.label)[run] = launch(java, setUp, classes);
                 }
             }
@@ -113,7 +115,7 @@ final class StartupTimer {
                 millis.put(setUp.label, new double[][] {new double[runs], new double[runs], countClasses(java, setUp, classPath)});
             }
             for (int run = 0; run < runs; run++) {
-                for (SetUp setUp : setUps) {
+                for (SetUp setUp : turn(setUps, run)) {
                     double[] times = launchApplication(java, setUp, classPath);
                     millis.get(setUp.label)[STARTED][run] = times[STARTED];
                     millis.get(setUp.label)[FIRST_RESPONSE][run] = times[FIRST_RESPONSE];
@@ -123,6 +125,16 @@ final class StartupTimer {
         } finally {
             deleteAll(directory);
         }
+    }
+
+    /**
+     * The set-ups in the order of round {@code run}: rotated by one each round, so that no set-up always
+     * follows the same one (a launch can be slower after a heavy one, such as OpenTelemetry's).
+     */
+    private static List<SetUp> turn(List<SetUp> setUps, int run) {
+        List<SetUp> order = new ArrayList<>(setUps);
+        Collections.rotate(order, -(run % setUps.size()));
+        return order;
     }
 
     private static void deleteAll(File directory) {
