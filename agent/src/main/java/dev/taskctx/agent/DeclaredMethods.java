@@ -109,13 +109,7 @@ final class DeclaredMethods {
             if (more > 0) {
                 return true;
             }
-            // access_flags, this_class, super_class, interfaces_count, interfaces
-            offset += 8 + 2 * readUnsignedShort(classFile, offset + 6);
-            int fields = readUnsignedShort(classFile, offset);
-            offset += 2;
-            for (int i = 0; i < fields; i++) {
-                offset = skipMember(classFile, offset);
-            }
+            offset = methodsCount(classFile, offset);
             int methods = readUnsignedShort(classFile, offset);
             offset += 2;
             for (int i = 0; i < methods; i++) {
@@ -151,14 +145,7 @@ final class DeclaredMethods {
      * @param reader the class file {@code classFile}, read from offset 0
      */
     int wanted(ClassReader reader, byte[] classFile) {
-        int offset = reader.header;
-        // access_flags, this_class, super_class, interfaces_count, interfaces
-        offset += 8 + 2 * reader.readUnsignedShort(offset + 6);
-        int fields = reader.readUnsignedShort(offset);
-        offset += 2;
-        for (int i = 0; i < fields; i++) {
-            offset = skipMember(classFile, offset);
-        }
+        int offset = methodsCount(classFile, reader.header);
         int methods = reader.readUnsignedShort(offset);
         offset += 2;
         int wanted = 0;
@@ -201,6 +188,18 @@ final class DeclaredMethods {
             }
         }
         return false;
+    }
+
+    /** The offset of {@code methods_count}, given that of {@code access_flags} (the first byte after the constant pool). */
+    private static int methodsCount(byte[] classFile, int header) {
+        // access_flags, this_class, super_class, interfaces_count, interfaces
+        int offset = header + 8 + 2 * readUnsignedShort(classFile, header + 6);
+        int fields = readUnsignedShort(classFile, offset);
+        offset += 2;
+        for (int i = 0; i < fields; i++) {
+            offset = skipMember(classFile, offset);
+        }
+        return offset;
     }
 
     /** The offset after the {@code field_info} or {@code method_info} at {@code offset}. */
