@@ -31,6 +31,11 @@ final class AgentOptions {
         DEFAULTS.put("guava", "on");
         DEFAULTS.put("netty", "on");
         DEFAULTS.put("channels", "on");
+        DEFAULTS.put("jetty", "on");
+        DEFAULTS.put("netty.inbound", "on");
+        DEFAULTS.put("undertow", "on");
+        DEFAULTS.put("vertx", "on");
+        DEFAULTS.put("helidon", "on");
         DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");
         DEFAULTS.put("micrometer", "off");

@@ -112,6 +112,18 @@ final class Hooks {
         return new Call("beginPromiseNotification", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS);
     }
 
+    /**
+     * The method is where a server runs one inbound request, I/O event or callback inline on its own
+     * thread: it runs as a task of its own, starting empty, and the thread's context is put back when
+     * it returns or throws.
+     */
+    static MethodHook inboundDispatch(String method, String descriptor) {
+        return MethodHook.on(method, descriptor)
+                .enter(new Call("beginInboundDispatch", "()" + SNAPSHOT), MethodHook.Result.KEEP)
+                .exitAlways(endTask())
+                .build();
+    }
+
     static Call endTask() {
         return new Call("endTask", "(" + SNAPSHOT + ")V", Arg.KEPT);
     }

@@ -33,6 +33,11 @@ public final class Installer extends AgentEntry {
             new GuavaInstrumentation(),
             new NettyInstrumentation(),
             new AsyncChannelInstrumentation(),
+            new JettyInstrumentation(),
+            new NettyInboundInstrumentation(),
+            new UndertowInstrumentation(),
+            new VertxInstrumentation(),
+            new HelidonInstrumentation(),
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),
@@ -110,7 +115,8 @@ public final class Installer extends AgentEntry {
         for (HandOffFamily family : FAMILIES) {
             if (options.on(family.name())) {
                 family.register(plan, options);
-                if (enabled.indexOf(family.name()) < 0) {
+                // Two classes of one family (executors, threads) name it once; "netty" is not "netty.inbound".
+                if ((", " + enabled + ", ").indexOf(", " + family.name() + ", ") < 0) {
                     enabled.append(enabled.length() == 0 ? "" : ", ").append(family.name());
                 }
             }

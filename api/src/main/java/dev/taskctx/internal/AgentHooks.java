@@ -235,6 +235,15 @@ public final class AgentHooks {
         }
     }
 
+    /** A server dispatches one inbound request or I/O event on its own thread; returns what {@link #endTask} puts back. */
+    public static Snapshot beginInboundDispatch() {
+        try {
+            return TaskRuns.beginInboundDispatch();
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
     /** A task's begin hook ended; {@code previous} is what it returned. */
     public static void endTask(Snapshot previous) {
         try {

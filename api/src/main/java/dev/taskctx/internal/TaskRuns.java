@@ -84,4 +84,14 @@ final class TaskRuns {
         Snapshot bound = Propagation.PROMISES.peek(promise);
         return Propagation.install(bound == null ? Snapshot.empty() : bound);
     }
+
+    /**
+     * A server runs one inbound request, I/O event or callback inline on its own thread (an event loop,
+     * a selector's producer, a connection's thread): that run is a task of its own, which starts with
+     * the empty context whatever the thread was left with, and what it sets is gone when it returns or
+     * throws. Returns the thread's context, for {@link #endTask}.
+     */
+    static Snapshot beginInboundDispatch() {
+        return Propagation.install(Snapshot.empty());
+    }
 }
