@@ -32,6 +32,7 @@ final class AgentOptions {
         DEFAULTS.put("netty", "on");
         DEFAULTS.put("channels", "on");
         DEFAULTS.put("jetty", "on");
+        DEFAULTS.put("tomcat", "on");
         DEFAULTS.put("netty.inbound", "on");
         DEFAULTS.put("undertow", "on");
         DEFAULTS.put("vertx", "on");

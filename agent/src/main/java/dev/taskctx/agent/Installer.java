@@ -34,6 +34,7 @@ public final class Installer extends AgentEntry {
             new NettyInstrumentation(),
             new AsyncChannelInstrumentation(),
             new JettyInstrumentation(),
+            new TomcatInstrumentation(),
             new NettyInboundInstrumentation(),
             new UndertowInstrumentation(),
             new VertxInstrumentation(),

@@ -138,7 +138,7 @@ abstract class ServerContract {
         for (int i = 0; i < WAVE; i++) {
             HttpResponse<String> response = responses.get(i).get(90, TimeUnit.SECONDS);
             assertThat(response.statusCode()).isEqualTo(200);
-            assertThat(response.body()).as("request %s-%d", name, i).isEqualTo(expectedBody(name + "-" + i));
+            assertThat(response.body()).as("request %s-%d; problems seen: %s", name, i, probe.problems).isEqualTo(expectedBody(name + "-" + i));
         }
     }
 
@@ -153,7 +153,7 @@ abstract class ServerContract {
                 out.write(("GET /request HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\n" + RequestProbe.ID_HEADER
                         + ": " + id + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.flush();
-                assertThat(readResponse(in)).as("request %s on one connection", id).isEqualTo(expectedBody(id));
+                assertThat(readResponse(in)).as("request %s on one connection; problems seen: %s", id, probe.problems).isEqualTo(expectedBody(id));
             }
         }
     }
