@@ -33,6 +33,7 @@ final class AgentOptions {
         DEFAULTS.put("channels", "on");
         DEFAULTS.put("jetty", "on");
         DEFAULTS.put("tomcat", "on");
+        DEFAULTS.put("httpserver", "on");
         DEFAULTS.put("netty.inbound", "on");
         DEFAULTS.put("undertow", "on");
         DEFAULTS.put("vertx", "on");

@@ -35,6 +35,7 @@ public final class Installer extends AgentEntry {
             new AsyncChannelInstrumentation(),
             new JettyInstrumentation(),
             new TomcatInstrumentation(),
+            new JdkHttpServerInstrumentation(),
             new NettyInboundInstrumentation(),
             new UndertowInstrumentation(),
             new VertxInstrumentation(),
@@ -65,13 +66,22 @@ public final class Installer extends AgentEntry {
      * Lets {@code java.base} read the bootstrap class path's unnamed module, where the core is: woven JDK
      * classes call {@code AgentHooks} and implement the carrier interfaces, and without the edge a
      * {@code FutureTask} given a field fails to load (an {@code IllegalAccessError}, seen with every
-     * family off but {@code fields}).
+     * family off but {@code fields}). So do the other named JDK modules with woven classes ({@code otherModules}).
      */
-    private static void readCore(Instrumentation instrumentation) {
+    private static void readCore(Instrumentation instrumentation, Set<String> otherModules) {
         Module core = Propagation.class.getModule();
-        Module javaBase = Object.class.getModule();
-        if (!javaBase.canRead(core)) {
-            instrumentation.redefineModule(javaBase, Set.of(core), Map.of(), Map.of(), Set.of(), Map.of());
+        readCore(instrumentation, Object.class.getModule(), core);
+        for (String name : otherModules) {
+            java.util.Optional<Module> module = ModuleLayer.boot().findModule(name);
+            if (module.isPresent()) {
+                readCore(instrumentation, module.get(), core);
+            }
+        }
+    }
+
+    private static void readCore(Instrumentation instrumentation, Module module, Module core) {
+        if (!module.canRead(core)) {
+            instrumentation.redefineModule(module, Set.of(core), Map.of(), Map.of(), Set.of(), Map.of());
         }
     }
 
@@ -124,7 +134,7 @@ public final class Installer extends AgentEntry {
         }
         Weaver weaver = new Weaver(plan, options.debug());
         if (!plan.isEmpty()) {
-            readCore(instrumentation);
+            readCore(instrumentation, plan.coreReaders);
             TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks")
                     .weaveLoaded(instrumentation, loadedToWeave(instrumentation, weaver), weaver, options.debug());
         }

@@ -26,6 +26,8 @@ final class WeavingPlan {
     final Map<String, List<BindingField>> fields = new HashMap<>();
     /** Whether the api's {@code CarrierCalls} loses its casts ({@link UncheckedCarrierCalls}): some class gets a binding field. */
     boolean uncheckedCarrierCalls;
+    /** Named JDK modules besides {@code java.base} whose woven classes call the core, so must read it. */
+    final Set<String> coreReaders = new HashSet<>();
     /** Application executors left alone ({@code executors.exclude}), as binary names. */
     final Set<String> excludedExecutors = new HashSet<>();
 
