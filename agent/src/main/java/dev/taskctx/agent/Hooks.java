@@ -108,6 +108,10 @@ final class Hooks {
         return new Call("promiseListenerAdded", "(" + OBJECT + ")V", Arg.THIS);
     }
 
+    static Call terminationFutureCreated(Arg promise) {
+        return new Call("terminationFutureCreated", "(" + OBJECT + ")V", promise);
+    }
+
     static Call beginPromiseNotification() {
         return new Call("beginPromiseNotification", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS);
     }

@@ -1,9 +1,19 @@
 package dev.taskctx.agent;
 
 /**
- * (being written) NettyInbound: where the server runs one inbound request or I/O event inline on its own thread.
+ * Netty servers (plain Netty, Reactor Netty, Spring WebFlux on it): handlers run inline on the channel's
+ * event loop, and so does a reactive handler subscribed in {@code channelRead}; each inbound event is a
+ * task of its own. Every event a transport raises (read, read-complete, connect or accept, close,
+ * writability, input shutdown, read failure) enters the pipeline through one of
+ * {@code DefaultChannelPipeline}'s final {@code fire*} methods, for NIO, epoll, local and embedded
+ * channels, in Netty 4.1 and 4.2 alike; {@code ctx.fire*} then carries it along the handlers within that
+ * task. The pipeline, not the loop, is the boundary: the loop also runs tasks, which keep their
+ * submitter's context. Only the {@code ChannelPipeline}-returning forms are hooked: the bridges call
+ * them. Matched by class name; the agent never links to Netty.
  */
 final class NettyInboundInstrumentation implements HandOffFamily {
+
+    private static final String PIPELINE = "Lio/netty/channel/ChannelPipeline;";
 
     @Override
     public String name() {
@@ -12,5 +22,15 @@ final class NettyInboundInstrumentation implements HandOffFamily {
 
     @Override
     public void register(WeavingPlan plan, AgentOptions options) {
+        plan.add("io/netty/channel/DefaultChannelPipeline",
+                Hooks.inboundDispatch("fireChannelRegistered", "()" + PIPELINE),
+                Hooks.inboundDispatch("fireChannelUnregistered", "()" + PIPELINE),
+                Hooks.inboundDispatch("fireChannelActive", "()" + PIPELINE),
+                Hooks.inboundDispatch("fireChannelInactive", "()" + PIPELINE),
+                Hooks.inboundDispatch("fireExceptionCaught", "(Ljava/lang/Throwable;)" + PIPELINE),
+                Hooks.inboundDispatch("fireUserEventTriggered", "(Ljava/lang/Object;)" + PIPELINE),
+                Hooks.inboundDispatch("fireChannelRead", "(Ljava/lang/Object;)" + PIPELINE),
+                Hooks.inboundDispatch("fireChannelReadComplete", "()" + PIPELINE),
+                Hooks.inboundDispatch("fireChannelWritabilityChanged", "()" + PIPELINE));
     }
 }

@@ -99,9 +99,19 @@ final class Weaver implements ClassFileTransformer {
 
     private List<MethodHook> hooksFor(ClassLoader loader, String className, Class<?> redefined, byte[] classFile) {
         List<MethodHook> named = byName(className);
-        if (named != null) {
+        if (named == null) {
+            return bySuperTypes(loader, className, redefined, classFile);
+        }
+        if (!plan.keepingSuperTypeHooks.contains(className)) {
             return named;
         }
+        List<MethodHook> hooks = new ArrayList<>(bySuperTypes(loader, className, redefined, classFile));
+        hooks.addAll(named);
+        return hooks;
+    }
+
+    /** The hooks an application class gets from its super types (an executor's, a thread's). */
+    private List<MethodHook> bySuperTypes(ClassLoader loader, String className, Class<?> redefined, byte[] classFile) {
         // Most classes declare no hooked method: nothing to weave, whatever their super types are; they are
         // not even parsed.
         if (!declaredMethods.mayDeclare(classFile)) {

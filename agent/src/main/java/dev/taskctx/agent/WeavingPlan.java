@@ -22,6 +22,11 @@ final class WeavingPlan {
     /** For application classes that implement {@code ScheduledExecutorService} (and are not JDK pools). */
     final List<MethodHook> applicationScheduledExecutors = new ArrayList<>();
     final List<MethodHook> applicationThreads = new ArrayList<>();
+    /**
+     * Library classes in {@link #byClass} that also get the hooks their super types give an application
+     * class (an executor's {@code execute}); any other class in {@link #byClass} gets its named hooks only.
+     */
+    final Set<String> keepingSuperTypeHooks = new HashSet<>();
     /** Binding fields to add per JDK class name, as the class loads ({@link BindingField}). */
     final Map<String, List<BindingField>> fields = new HashMap<>();
     /** Whether the api's {@code CarrierCalls} loses its casts ({@link UncheckedCarrierCalls}): some class gets a binding field. */
@@ -37,6 +42,12 @@ final class WeavingPlan {
         for (MethodHook hook : hooks) {
             list.add(hook);
         }
+    }
+
+    /** Adds {@code hooks} to the library class {@code className}, which keeps the hooks its super types give it. */
+    void addKeepingSuperTypeHooks(String className, MethodHook... hooks) {
+        add(className, hooks);
+        keepingSuperTypeHooks.add(className);
     }
 
     /** Adds {@code field} to the class with the internal name {@code className} when it loads. */

@@ -92,6 +92,20 @@ class WeaverTest {
         }
     }
 
+    @Test
+    void aNamedClassGetsOnlyItsNamedHooksUnlessItKeepsThoseOfItsSuperTypes() throws IOException {
+        String name = OwnExecutor.class.getName().replace('.', '/');
+        MethodHook constructed = MethodHook.on("<init>", null).exitOnReturn(Hooks.terminationFutureCreated(MethodHook.Arg.THIS))
+                .build();
+        WeavingPlan named = defaultPlan();
+        named.add(name, constructed);
+        WeavingPlan keeping = defaultPlan();
+        keeping.addKeepingSuperTypeHooks(name, constructed);
+        assertThat(hookedMethods(new Weaver(named, false), OwnExecutor.class)).containsExactly("<init>()V");
+        assertThat(hookedMethods(new Weaver(keeping, false), OwnExecutor.class))
+                .containsExactlyInAnyOrder("<init>()V", "execute(Ljava/lang/Runnable;)V");
+    }
+
     private static byte[] transform(Weaver weaver, Class<?> type) throws IOException {
         return weaver.transform(type.getClassLoader(), type.getName().replace('.', '/'), null, null, classFile(type));
     }

@@ -226,6 +226,15 @@ public final class AgentHooks {
         }
     }
 
+    /** A Netty executor's termination future was created. */
+    public static void terminationFutureCreated(Object promise) {
+        try {
+            HandOffs.terminationFutureCreated(promise);
+        } catch (Throwable ignored) {
+            // its listeners run with the context of the code that added them
+        }
+    }
+
     /** A Netty {@code DefaultPromise} begins notifying its listeners; returns what {@link #endTask} puts back. */
     public static Snapshot beginPromiseNotification(Object promise) {
         try {

@@ -266,6 +266,18 @@ final class HandOffs {
     }
 
     /**
+     * A Netty executor's termination future was created: it lives as long as the executor, and the
+     * group that builds the executor adds a listener to it from whatever context builds the group.
+     * Bound to the empty snapshot up front, so that listeners added with any context run with the
+     * empty one ({@link #promiseListenerAdded}) and the future keeps none of their values.
+     */
+    static void terminationFutureCreated(Object promise) {
+        if (promise != null) {
+            Propagation.PROMISES.put(promise, Snapshot.empty(), true);
+        }
+    }
+
+    /**
      * A dependent stage was registered on a {@code CompletableFuture}: when the future completes, it
      * runs with the registering code's context, not the completing thread's. The binding stays while
      * the stage can still be tried: the registering thread and the completing thread may both try it
