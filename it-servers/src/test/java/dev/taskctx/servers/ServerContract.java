@@ -159,7 +159,7 @@ abstract class ServerContract {
     }
 
     /** Reads one HTTP/1.1 response (fixed length or chunked) and returns its body; fails on a status other than 200. */
-    private static String readResponse(InputStream in) throws IOException {
+    static String readResponse(InputStream in) throws IOException {
         String status = readLine(in);
         assertThat(status).startsWith("HTTP/1.1 200");
         int length = -1;
@@ -187,7 +187,7 @@ abstract class ServerContract {
         return body.toString(StandardCharsets.UTF_8);
     }
 
-    private static String readLine(InputStream in) throws IOException {
+    static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c != '\n'; c = in.read()) {
             if (c < 0) {
