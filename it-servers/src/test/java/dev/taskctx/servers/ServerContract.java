@@ -187,7 +187,7 @@ abstract class ServerContract {
         return body.toString(StandardCharsets.UTF_8);
     }
 
-    private static String readLine(InputStream in) throws IOException {
+    static String readLine(InputStream in) throws IOException {
         StringBuilder line = new StringBuilder();
         for (int c = in.read(); c != '\n'; c = in.read()) {
             if (c < 0) {
