@@ -51,15 +51,40 @@ public final class Installer extends AgentEntry {
     private Installer() {
     }
 
-    /** The classes loaded before the agent that it instruments. */
-    private static List<Class<?>> loadedToWeave(Instrumentation instrumentation, Weaver weaver) {
+    /**
+     * The classes loaded before the agent that it instruments; the names of those among them that were
+     * to get a binding field as they loaded go to {@code fieldsLost} (a field cannot be added to a loaded
+     * class).
+     */
+    private static List<Class<?>> loadedToWeave(Instrumentation instrumentation, Weaver weaver, WeavingPlan plan,
+            List<String> fieldsLost) {
         List<Class<?>> wanted = new ArrayList<>();
         for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
             if (instrumentation.isModifiableClass(loaded) && weaver.wants(loaded)) {
                 wanted.add(loaded);
             }
+            if (loaded.getClassLoader() == null && plan.fields.containsKey(loaded.getName().replace('.', '/'))) {
+                fieldsLost.add(loaded.getName());
+            }
         }
         return wanted;
+    }
+
+    /**
+     * One line where classes that were to get a binding field had loaded before the agent's premain,
+     * which happens where another agent listed before taskctx loads them: their hand-offs still
+     * propagate, through the side table, at several times the cost.
+     */
+    private static void reportFieldsLost(List<String> fieldsLost) {
+        if (!fieldsLost.isEmpty()) {
+            fieldsLost.sort(null);
+            boolean one = fieldsLost.size() == 1;
+            System.err.println("taskctx: " + String.join(", ", fieldsLost) + (one ? " was" : " were")
+                    + " loaded before taskctx (by an agent listed before it, or the JVM), so taskctx could not give "
+                    + (one ? "it its field: its" : "them their fields: their")
+                    + " tasks still propagate, through a side table (a virtual thread's state: a thread-local),"
+                    + " at a higher cost per hand-off; list -javaagent:taskctx.jar first to keep the fast path");
+        }
     }
 
     /**
@@ -135,8 +160,13 @@ public final class Installer extends AgentEntry {
         Weaver weaver = new Weaver(plan, options.debug());
         if (!plan.isEmpty()) {
             readCore(instrumentation, plan.coreReaders);
-            TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks")
-                    .weaveLoaded(instrumentation, loadedToWeave(instrumentation, weaver), weaver, options.debug());
+            List<String> fieldsLost = new ArrayList<>();
+            TransformerOrder order = TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks");
+            order.weaveLoaded(instrumentation, loadedToWeave(instrumentation, weaver, plan, fieldsLost), weaver,
+                    options.debug());
+            if (!lateAttach) {
+                reportFieldsLost(fieldsLost);
+            }
         }
         if (options.on("apicopies")) {
             ApiCopyInstrumentation.install(instrumentation, options.debug());

@@ -12,7 +12,10 @@ import java.util.Set;
  */
 final class InfrastructureThreads {
 
-    /** Worker loops that pools hand to their thread factories; a worker may be started outside execute(). */
+    /**
+     * Worker loops that pools hand to their thread factories; a worker may be started outside execute().
+     * Matched by name, never loaded here: an agent listed after taskctx must see them load.
+     */
     private static final String[] WORKER_LOOPS = {
         "java.util.concurrent.ThreadPoolExecutor$Worker",
     };
@@ -34,7 +37,6 @@ final class InfrastructureThreads {
     /** Hidden classes of lambdas are named {@code Host$$Lambda...}; a lambda counts as its host. */
     private static final String LAMBDA = "$$Lambda";
 
-    private static volatile Class<?>[] workerLoops = new Class<?>[0];
     /** {@code java.lang.BaseVirtualThread} (JDK 21+), or null: virtual threads are the application's threads. */
     private static volatile Class<?> virtualThread;
     private static volatile ClassLoader platformLoader;
@@ -44,15 +46,6 @@ final class InfrastructureThreads {
     }
 
     static void configure(Set<String> excludedClassNames) {
-        Class<?>[] loops = new Class<?>[WORKER_LOOPS.length];
-        int found = 0;
-        for (String name : WORKER_LOOPS) {
-            Class<?> type = bootstrapClass(name);
-            if (type != null) {
-                loops[found++] = type;
-            }
-        }
-        workerLoops = Arrays.copyOf(loops, found);
         virtualThread = bootstrapClass("java.lang.BaseVirtualThread");
         platformLoader = ClassLoader.getPlatformClassLoader();
         String[] names = Arrays.copyOf(LIBRARY_WORKERS, LIBRARY_WORKERS.length + excludedClassNames.size());
@@ -87,13 +80,11 @@ final class InfrastructureThreads {
         }
         if (target != null) {
             Class<?> targetClass = target.getClass();
-            for (Class<?> loop : workerLoops) {
-                if (targetClass == loop) {
+            if (isJdk(targetClass)) {
+                String name = targetClass.getName();
+                if (isInternalPackage(name) || isWorkerLoop(name)) {
                     return true;
                 }
-            }
-            if (isJdkInternal(targetClass)) {
-                return true;
             }
         }
         String[] names = excluded;
@@ -126,6 +117,15 @@ final class InfrastructureThreads {
     private static boolean isJdk(Class<?> type) {
         ClassLoader loader = type.getClassLoader();
         return loader == null || loader == platformLoader;
+    }
+
+    private static boolean isWorkerLoop(String className) {
+        for (String loop : WORKER_LOOPS) {
+            if (loop.equals(className)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isInternalPackage(String className) {
