@@ -38,6 +38,7 @@ final class AgentOptions {
         DEFAULTS.put("undertow", "on");
         DEFAULTS.put("vertx", "on");
         DEFAULTS.put("helidon", "on");
+        DEFAULTS.put("reactor", "on");
         DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");
         DEFAULTS.put("micrometer", "off");

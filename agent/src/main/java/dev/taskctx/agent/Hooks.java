@@ -168,6 +168,17 @@ final class Hooks {
         return new Call("mdcInUse", "(Ljava/lang/Class;)V", Arg.OWN_CLASS);
     }
 
+    /**
+     * A server's start-up (or its construction): the threads it starts, the tasks it schedules (idle
+     * timers, selector loops, background processors) belong to the server, not to the code that started
+     * it, which may be a request; so they capture nothing, as an executor's own machinery does. The same
+     * calls as {@link #poolInternals}; static methods (a factory) too.
+     */
+    static MethodHook serverStartUp(String method, String descriptor) {
+        return MethodHook.on(method, descriptor).includingStatic()
+                .enter(enterPoolInternals()).exitAlways(exitPoolInternals()).build();
+    }
+
     /** A pool's own work that may start a worker thread from inside a task: not a hand-off of the task's context. */
     static MethodHook poolInternals(String method, String descriptor) {
         return MethodHook.on(method, descriptor).enter(enterPoolInternals()).exitAlways(exitPoolInternals()).build();

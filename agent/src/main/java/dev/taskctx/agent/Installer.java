@@ -40,6 +40,7 @@ public final class Installer extends AgentEntry {
             new UndertowInstrumentation(),
             new VertxInstrumentation(),
             new HelidonInstrumentation(),
+            new ReactorInstrumentation(),
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),

@@ -11,7 +11,9 @@ package dev.taskctx.agent;
  * worker pool, bound to the context of the request that just finished. Not
  * {@code Connectors.executeRootHandler}: a handler given to {@code exchange.dispatch} runs through it
  * as an executor task, and keeps the context of the code that dispatched it, as every executor task
- * does. Matched by class name; the agent never links to Undertow or XNIO.
+ * does. {@code Undertow.start}, which builds the XNIO worker and its threads, captures nothing: a server
+ * started inside a request keeps nothing of it. Matched by class name; the agent never links to Undertow
+ * or XNIO.
  */
 final class UndertowInstrumentation implements HandOffFamily {
 
@@ -36,6 +38,8 @@ final class UndertowInstrumentation implements HandOffFamily {
         for (String handle : NIO_HANDLES) {
             plan.add(handle, handleReady);
         }
+        // Start-up builds the XNIO worker, whose I/O and worker threads would keep the starting code's values.
+        plan.add("io/undertow/Undertow", Hooks.serverStartUp("start", "()V"));
         plan.add("io/undertow/server/protocol/http/HttpReadListener",
                 Hooks.inboundDispatch("handleEventWithNoRunningRequest", "(Lorg/xnio/conduits/ConduitStreamSourceChannel;)V"));
     }

@@ -21,8 +21,11 @@ import dev.taskctx.agent.MethodHook.Result;
  * every task queued meanwhile. As at {@code ThreadPoolExecutor}, the queuing code's snapshot is bound
  * beside the task at {@code execute}, the drainer, handed off inside it, carries nothing, and
  * {@code run()} runs each task inside its own snapshot. Beside, not in a wrapper:
- * {@code WorkerTaskQueue.shutdown} casts the running task to {@code WorkerTask}. Matched by class name;
- * the agent never links to Vert.x.
+ * {@code WorkerTaskQueue.shutdown} casts the running task to {@code WorkerTask}.
+ *
+ * <p>Building a Vert.x instance ({@code VertxBootstrapImpl.init}, {@code vertx}, {@code clusteredVertx}:
+ * its threads, its blocked-thread checker's timer task) captures nothing, so an instance built inside a
+ * request keeps nothing of it. Matched by class name; the agent never links to Vert.x.
  */
 final class VertxInstrumentation implements HandOffFamily {
 
@@ -42,6 +45,11 @@ final class VertxInstrumentation implements HandOffFamily {
                 Hooks.inboundDispatch("channelWritabilityChanged", "(" + HANDLER_CONTEXT + ")V"),
                 Hooks.inboundDispatch("exceptionCaught", "(" + HANDLER_CONTEXT + "Ljava/lang/Throwable;)V"),
                 Hooks.inboundDispatch("userEventTriggered", "(" + HANDLER_CONTEXT + "Ljava/lang/Object;)V"));
+        // Building a Vert.x instance starts its threads and its blocked-thread checker's timer task.
+        plan.add("io/vertx/core/impl/VertxBootstrapImpl",
+                Hooks.serverStartUp("init", "()Lio/vertx/core/impl/VertxBootstrapImpl;"),
+                Hooks.serverStartUp("vertx", "()Lio/vertx/core/Vertx;"),
+                Hooks.serverStartUp("clusteredVertx", "()Lio/vertx/core/Future;"));
         plan.add("io/vertx/core/http/impl/Http1xServerConnection",
                 Hooks.inboundDispatch("handleNext", "(Lio/vertx/core/http/impl/Http1xServerRequest;)V"));
         plan.add("io/vertx/core/impl/TaskQueue",

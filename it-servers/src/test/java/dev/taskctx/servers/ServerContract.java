@@ -42,6 +42,8 @@ abstract class ServerContract {
     private static final int KEEP_ALIVE = 20;
 
     protected final RequestProbe probe = new RequestProbe();
+    /** The port of a server that {@link #startInsideRequestHolding} started. */
+    private int port;
     private ExecutorService clientPool;
     private HttpClient client;
 
@@ -93,6 +95,37 @@ abstract class ServerContract {
         assertWave(port, "after-start");
         assertKeepAlive(port, "kept-after-start");
         assertThat(probe.problems).isEmpty();
+    }
+
+    /**
+     * The request that started the server (its threads, loops and pools) leaves nothing on them: its
+     * large value becomes garbage once it ends, while the server serves on.
+     */
+    @Test
+    void serverStartedInsideRequestKeepsNothingOfIt() throws Exception {
+        WeakReference<byte[]> payload = startInsideRequestHolding(new byte[4 << 20]);
+        assertWave(port, "after-start");
+        assertKeepAlive(port, "kept-after-start");
+        await("the starting request's payload is collected").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    System.gc();
+                    return payload.get() == null;
+                });
+        assertThat(probe.problems).isEmpty();
+    }
+
+    /** Starts the server in a request that holds {@code value}; the request then ends and nothing here keeps the value. */
+    private WeakReference<byte[]> startInsideRequestHolding(byte[] value) throws Exception {
+        WeakReference<byte[]> reference = new WeakReference<>(value);
+        TaskContext.set("payload", value);
+        value = null;
+        try {
+            port = start();
+        } finally {
+            TaskContext.clear();
+        }
+        return reference;
     }
 
     /** A request's large value becomes garbage once it has answered, while the server and its threads live on. */

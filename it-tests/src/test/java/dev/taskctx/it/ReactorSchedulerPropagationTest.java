@@ -3,6 +3,7 @@ package dev.taskctx.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.taskctx.TaskContext;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -139,5 +140,28 @@ class ReactorSchedulerPropagationTest {
         assertThat(ridSubscribedOn(single).block(TIMEOUT)).isEqualTo("null");
         assertThat(ridPublishedOn(elastic).block(TIMEOUT)).isEqualTo("null");
         assertThat(Mono.fromCallable(TaskContext::asMap).subscribeOn(single).block(TIMEOUT)).isEmpty();
+    }
+
+    /**
+     * A scheduler made inside a request (as {@code Schedulers.boundedElastic()} is, by whichever code
+     * first asks for it) keeps nothing of it: the bounded-elastic evictor, a periodic task its
+     * {@code init()} schedules, would otherwise hold the request's values for the scheduler's life.
+     */
+    @Test
+    void schedulerMadeInsideARequestKeepsNothingOfIt() throws Exception {
+        Scheduler[] made = new Scheduler[3];
+        WeakReference<byte[]> payload = RequestPayload.run(4 << 20, () -> {
+            made[0] = scheduler(Schedulers.newBoundedElastic(2, 100, "test-made-in-request"));
+            made[1] = scheduler(Schedulers.newParallel("test-made-in-request", 2));
+            made[2] = scheduler(Schedulers.newSingle("test-made-in-request"));
+            for (Scheduler scheduler : made) {
+                assertThat(ridSubscribedOn(scheduler).block(TIMEOUT)).isEqualTo("null");
+            }
+        });
+        RequestPayload.assertCollected(payload);
+        for (Scheduler scheduler : made) {
+            assertThat(scheduler.isDisposed()).isFalse();
+            assertThat(Mono.fromCallable(TaskContext::asMap).subscribeOn(scheduler).block(TIMEOUT)).isEmpty();
+        }
     }
 }
