@@ -106,12 +106,7 @@ abstract class ServerContract {
         WeakReference<byte[]> payload = startInsideRequestHolding(new byte[4 << 20]);
         assertWave(port, "after-start");
         assertKeepAlive(port, "kept-after-start");
-        await("the starting request's payload is collected").atMost(Duration.ofSeconds(30))
-                .pollInterval(Duration.ofMillis(100))
-                .until(() -> {
-                    System.gc();
-                    return payload.get() == null;
-                });
+        assertCollected(payload, "the starting request's payload");
         assertThat(probe.problems).isEmpty();
     }
 
@@ -137,13 +132,18 @@ abstract class ServerContract {
         assertKeepAlive(port, "after-payload");
         WeakReference<byte[]> payload = probe.payloads.get(id);
         assertThat(payload).as("the payload request ran").isNotNull();
-        await("the request's payload is collected").atMost(Duration.ofSeconds(30))
+        assertCollected(payload, "the request's payload");
+        assertThat(probe.problems).isEmpty();
+    }
+
+    /** Waits, collecting, until {@code payload}'s value is garbage; fails after 30 s. */
+    private static void assertCollected(WeakReference<byte[]> payload, String what) {
+        await(what + " is collected").atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
                     System.gc();
                     return payload.get() == null;
                 });
-        assertThat(probe.problems).isEmpty();
     }
 
     private static String expectedBody(String id) {
