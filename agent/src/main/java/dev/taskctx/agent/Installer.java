@@ -113,11 +113,37 @@ public final class Installer extends AgentEntry {
         }
     }
 
+    /**
+     * Option {@code jfr}: JFR events for each thread's spans of context holding {@code keys}
+     * ({@link JfrContextEvents}). A JVM without the {@code jdk.jfr} module, or a late attach after the
+     * context was in use, gets one line saying so, and the agent runs on without the events.
+     */
+    private static void recordJfrContext(List<String> keys, boolean lateAttach) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        if (ModuleLayer.boot().findModule("jdk.jfr").isEmpty()) {
+            System.err.println("taskctx: option jfr needs the module jdk.jfr, which this JVM has not loaded: run it with "
+                    + "--add-modules jdk.jfr (a jlinked image: jlink --add-modules jdk.jfr); JFR events are off");
+            return;
+        }
+        try {
+            if (!Propagation.recordSpansWith(JfrContextEvents.create(keys), keys.toArray(new String[0]))) {
+                System.err.println("taskctx: option jfr works only when the agent starts with the JVM (-javaagent:taskctx.jar=jfr=...)"
+                        + (lateAttach ? ", not after a late attach" : "") + "; JFR events are off");
+            }
+        } catch (RuntimeException | LinkageError e) {
+            System.err.println("taskctx: option jfr failed to make its JFR event type (" + e + "); JFR events are off");
+        }
+    }
+
     /** Called by {@code AgentLauncher}, once, after this class registered itself. */
     @Override
     public void install(String arguments, Instrumentation instrumentation, boolean lateAttach) {
         long started = System.nanoTime();
         AgentOptions options = AgentOptions.parse(arguments);
+        // Before any hook is installed: whether spans are recorded is fixed at the first change of a context.
+        recordJfrContext(options.jfrKeys(), lateAttach);
         WeavingPlan plan = new WeavingPlan();
         StringBuilder enabled = new StringBuilder();
         if (options.on("threads")) {

@@ -28,6 +28,10 @@ public final class NewThreads {
      * itself, and are written here.
      */
     static void threadStarted(Thread thread) {
+        if (ContextSpans.ON && thread == Thread.currentThread()) {
+            // Its span of context begins with its own code, not at its first use of the context.
+            ThreadState.current();
+        }
         if (CarriedThreadLocals.registered().length == 0 || thread != Thread.currentThread()) {
             return;
         }
@@ -45,6 +49,9 @@ public final class NewThreads {
      * finished thread's thread-locals, not when the {@code Thread} object is collected.
      */
     static void threadEnded(Thread thread) {
+        if (ContextSpans.ON && thread == Thread.currentThread()) {
+            ContextSpans.threadEnds(ThreadState.current());
+        }
         Propagation.NEW_THREADS.remove(thread);
     }
 
@@ -56,6 +63,9 @@ public final class NewThreads {
      * measured with the benchmark's {@code vthreads=300000}).
      */
     static void referencesCleared(Thread thread) {
+        if (ContextSpans.ON && thread == Thread.currentThread() && thread.getClass() == ThreadState.VIRTUAL_THREAD) {
+            ContextSpans.threadEnds(ThreadState.current());
+        }
         if (thread.getClass() == ThreadState.VIRTUAL_THREAD && !VirtualThreadStates.ended(thread)) {
             Propagation.NEW_THREADS.remove(thread);
         }

@@ -1,0 +1,234 @@
+package dev.taskctx.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.taskctx.TaskContext;
+import java.lang.ref.WeakReference;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Option {@code jfr=rid}: JFR events {@code taskctx.Context} carry {@code rid}'s value for each span of
+ * time a thread runs with it, recorded by a real {@link Recording} in a JVM of its own and read back
+ * with {@link RecordingFile} (and, on JDK 25, with the JDK's {@code jfr print}).
+ */
+class JfrContextTest {
+
+    static final String POOL_THREAD = "jfr-pool";
+
+    /**
+     * Records two requests, each handing a task that sleeps 20 ms to one pool thread, then a task
+     * handed off with an empty context; writes the recording to {@code args[0]}.
+     */
+    public static final class TwoRequests {
+        public static void main(String[] args) throws Exception {
+            ExecutorService pool = Executors.newSingleThreadExecutor(task -> new Thread(task, POOL_THREAD));
+            pool.submit(() -> { }).get(10, TimeUnit.SECONDS);
+            try (Recording recording = new Recording()) {
+                recording.enable("jdk.ThreadSleep").withThreshold(Duration.ZERO);
+                recording.enable("taskctx.Context");
+                recording.start();
+                for (String rid : List.of("req-1", "req-2")) {
+                    TaskContext.set("rid", rid);
+                    pool.submit(JfrContextTest::sleep20ms).get(10, TimeUnit.SECONDS);
+                }
+                TaskContext.clear();
+                pool.submit(JfrContextTest::sleep20ms).get(10, TimeUnit.SECONDS);
+                recording.stop();
+                recording.dump(Path.of(args[0]));
+            }
+            pool.shutdown();
+        }
+    }
+
+    /** Prints the names of the registered event types that start with {@code taskctx}. */
+    public static final class ListsEventTypes {
+        public static void main(String[] args) {
+            for (EventType type : FlightRecorder.getFlightRecorder().getEventTypes()) {
+                if (type.getName().startsWith("taskctx")) {
+                    System.out.println(type.getName());
+                }
+            }
+        }
+    }
+
+    /** A request's 1 MB value, read by a pool task while a recording runs, is collected after the request. */
+    public static final class FinishedRequest {
+        public static void main(String[] args) throws Exception {
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try (Recording recording = new Recording()) {
+                recording.enable("taskctx.Context");
+                recording.start();
+                WeakReference<byte[]> payload = RequestPayload.run(() -> pool.submit(() -> {
+                    sleep20ms();
+                    return TaskContext.get(RequestPayload.KEY);
+                }).get(10, TimeUnit.SECONDS));
+                RequestPayload.assertCollected(payload);
+                System.out.println("collected while the pool thread lives");
+            }
+            pool.shutdown();
+        }
+    }
+
+    /** Hands a task off without referring to JFR: runs where the JVM has no jdk.jfr module. */
+    public static final class HandsOff {
+        public static void main(String[] args) throws Exception {
+            TaskContext.set("rid", "req-3");
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            System.out.println("in-task=" + pool.submit(() -> TaskContext.get("rid")).get(10, TimeUnit.SECONDS));
+            pool.shutdown();
+        }
+    }
+
+    static void sleep20ms() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Path recordingFile;
+    private static List<RecordedEvent> poolSpans;
+    private static List<RecordedEvent> poolSleeps;
+
+    @BeforeAll
+    static void recordTwoRequests() throws Exception {
+        recordingFile = Files.createTempFile("taskctx-jfr", ".jfr");
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=rid"),
+                TwoRequests.class, recordingFile.toString());
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stderr()).isEmpty();
+        poolSpans = new ArrayList<>();
+        poolSleeps = new ArrayList<>();
+        for (RecordedEvent event : RecordingFile.readAllEvents(recordingFile)) {
+            if (event.getThread() == null || !POOL_THREAD.equals(event.getThread().getJavaName())) {
+                continue;
+            }
+            if (event.getEventType().getName().equals("taskctx.Context")) {
+                poolSpans.add(event);
+            } else if (event.getEventType().getName().equals("jdk.ThreadSleep")) {
+                poolSleeps.add(event);
+            }
+        }
+        poolSpans.sort((a, b) -> a.getStartTime().compareTo(b.getStartTime()));
+        poolSleeps.sort((a, b) -> a.getStartTime().compareTo(b.getStartTime()));
+    }
+
+    @AfterAll
+    static void deleteRecording() throws Exception {
+        Files.deleteIfExists(recordingFile);
+    }
+
+    private static boolean covers(RecordedEvent span, RecordedEvent event) {
+        return !span.getStartTime().isAfter(event.getStartTime()) && !span.getEndTime().isBefore(event.getEndTime());
+    }
+
+    @Test
+    void eachTaskOnThePoolThreadIsASpanWithItsRequestsRid() {
+        assertThat(poolSpans).extracting(span -> span.getString("rid")).containsExactly("req-1", "req-2");
+    }
+
+    @Test
+    void eachSpanCoversItsTasksSleep() {
+        assertThat(poolSleeps).hasSize(3);
+        assertThat(covers(poolSpans.get(0), poolSleeps.get(0))).as("req-1's span covers the first sleep").isTrue();
+        assertThat(covers(poolSpans.get(1), poolSleeps.get(1))).as("req-2's span covers the second sleep").isTrue();
+        assertThat(covers(poolSpans.get(0), poolSleeps.get(1))).as("req-1's span ends before req-2's task").isFalse();
+    }
+
+    @Test
+    void poolThreadTimeOutsideTasksHasNoSpan() {
+        RecordedEvent outside = poolSleeps.get(2);
+        assertThat(poolSpans).noneMatch(span -> covers(span, outside));
+        Instant lastEnd = poolSpans.get(1).getEndTime();
+        assertThat(lastEnd).isBefore(outside.getStartTime());
+    }
+
+    @Test
+    void jfrPrintShowsTheRidOnEachSleepInsideARequest() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25, "jdk.jfr.Contextual is JDK 25+");
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jfr").toString(),
+                "print", "--events", "jdk.ThreadSleep", recordingFile.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        List<String> poolEvents = new ArrayList<>();
+        for (String event : output.split("\\R\\R")) {
+            if (event.contains("eventThread = \"" + POOL_THREAD + "\"")) {
+                poolEvents.add(event);
+            }
+        }
+        assertThat(poolEvents).as(output).hasSize(3);
+        assertThat(poolEvents.get(0)).contains("Context: Context.rid = \"req-1\"").doesNotContain("req-2");
+        assertThat(poolEvents.get(1)).contains("Context: Context.rid = \"req-2\"").doesNotContain("req-1");
+        assertThat(poolEvents.get(2)).doesNotContain("Context:");
+    }
+
+    @Test
+    void withoutTheOptionNoTaskctxEventTypeIsRegistered() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar()), ListsEventTypes.class);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).isEmpty();
+    }
+
+    @Test
+    void withTheOptionOneTaskctxEventTypeIsRegistered() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=rid;user.id"),
+                ListsEventTypes.class);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly("taskctx.Context");
+    }
+
+    @Test
+    void aFinishedRequestsValueIsCollectedWhileSpansAreRecorded() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=" + RequestPayload.KEY),
+                FinishedRequest.class);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stdoutLines()).containsExactly("collected while the pool thread lives");
+    }
+
+    @Test
+    void jfrWithoutKeysIsReportedInOneLineAndTheAgentRunsOn() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr"), HandsOff.class);
+        assertThat(result.stderrLines()).containsExactly("taskctx: bad value in agent option 'jfr': 'jfr' takes a list of keys, "
+                + "not 'on'; give the TaskContext keys to record, separated by ';' (jfr=request_id;user_id); JFR events are off");
+        assertThat(result.stdoutLines()).containsExactly("in-task=req-3");
+    }
+
+    @Test
+    void jfrWithABlankKeyIsReportedInOneLineAndTheAgentRunsOn() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-Dtaskctx.jfr=rid; ;user", "-javaagent:" + JvmRunner.agentJar()),
+                HandsOff.class);
+        assertThat(result.stderrLines()).containsExactly("taskctx: bad value in system property taskctx.jfr: key 2 of 3 in "
+                + "'rid; ;user' is blank; give the TaskContext keys to record, separated by ';' (jfr=request_id;user_id); "
+                + "JFR events are off");
+        assertThat(result.stdoutLines()).containsExactly("in-task=req-3");
+    }
+
+    @Test
+    void aJvmWithoutJdkJfrGetsOneLineNamingTheFixAndTheAgentRunsOn() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("--limit-modules", "java.base,java.instrument",
+                "-javaagent:" + JvmRunner.agentJar() + "=jfr=rid"), HandsOff.class);
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        assertThat(result.stderrLines()).containsExactly("taskctx: option jfr needs the module jdk.jfr, which this JVM has "
+                + "not loaded: run it with --add-modules jdk.jfr (a jlinked image: jlink --add-modules jdk.jfr); JFR events are off");
+        assertThat(result.stdoutLines()).containsExactly("in-task=req-3");
+    }
+}
