@@ -45,7 +45,8 @@ public final class NewThreads {
     }
 
     /**
-     * {@code thread} ends. A snapshot it inherited and never read goes now, as the JDK drops a
+     * {@code thread} ends ({@code Thread.exit()}, on the thread; with option {@code jfr} also the end of a
+     * virtual thread's {@code run(Runnable)}): its span of context, if one is open, ends. A snapshot it inherited and never read goes now, as the JDK drops a
      * finished thread's thread-locals, not when the {@code Thread} object is collected.
      */
     static void threadEnded(Thread thread) {
@@ -63,9 +64,6 @@ public final class NewThreads {
      * measured with the benchmark's {@code vthreads=300000}).
      */
     static void referencesCleared(Thread thread) {
-        if (ContextSpans.ON && thread == Thread.currentThread() && thread.getClass() == ThreadState.VIRTUAL_THREAD) {
-            ContextSpans.threadEnds(ThreadState.current());
-        }
         if (thread.getClass() == ThreadState.VIRTUAL_THREAD && !VirtualThreadStates.ended(thread)) {
             Propagation.NEW_THREADS.remove(thread);
         }

@@ -58,6 +58,34 @@ class JfrContextTest {
         }
     }
 
+    /**
+     * A request starts a platform thread and (JDK 21+) a virtual thread that each sleep 20 ms and end
+     * with the request's values still current; writes the recording to {@code args[0]}.
+     */
+    public static final class NewThreadsInARequest {
+        public static void main(String[] args) throws Exception {
+            try (Recording recording = new Recording()) {
+                recording.enable("jdk.ThreadSleep").withThreshold(Duration.ZERO);
+                recording.enable("taskctx.Context");
+                recording.start();
+                TaskContext.set("rid", "req-platform");
+                Thread platform = new Thread(JfrContextTest::sleep20ms, "jfr-platform");
+                platform.start();
+                platform.join();
+                if (Runtime.version().feature() >= 21) {
+                    TaskContext.set("rid", "req-virtual");
+                    Thread virtual = Jdk21Threads.unstarted(Jdk21Threads.ofVirtual(), JfrContextTest::sleep20ms);
+                    virtual.setName("jfr-virtual");
+                    virtual.start();
+                    virtual.join();
+                }
+                TaskContext.clear();
+                recording.stop();
+                recording.dump(Path.of(args[0]));
+            }
+        }
+    }
+
     /** Prints the names of the registered event types that start with {@code taskctx}. */
     public static final class ListsEventTypes {
         public static void main(String[] args) {
@@ -179,6 +207,41 @@ class JfrContextTest {
         assertThat(poolEvents.get(0)).contains("Context: Context.rid = \"req-1\"").doesNotContain("req-2");
         assertThat(poolEvents.get(1)).contains("Context: Context.rid = \"req-2\"").doesNotContain("req-1");
         assertThat(poolEvents.get(2)).doesNotContain("Context:");
+    }
+
+    /** The spans and sleeps that {@link NewThreadsInARequest} recorded on the thread named {@code threadName}. */
+    private static List<List<RecordedEvent>> newThreadEvents(String threadName) throws Exception {
+        Path file = Files.createTempFile("taskctx-jfr-threads", ".jfr");
+        try {
+            JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=rid"),
+                    NewThreadsInARequest.class, file.toString());
+            assertThat(result.exitCode()).as(result.stderr()).isZero();
+            List<RecordedEvent> spans = new ArrayList<>();
+            List<RecordedEvent> sleeps = new ArrayList<>();
+            for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
+                if (event.getThread() != null && threadName.equals(event.getThread().getJavaName())) {
+                    (event.getEventType().getName().equals("taskctx.Context") ? spans : sleeps).add(event);
+                }
+            }
+            return List.of(spans, sleeps);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void aNewThreadThatEndsInItsInheritedContextRecordsOneSpanOverItsSleep() throws Exception {
+        List<List<RecordedEvent>> events = newThreadEvents("jfr-platform");
+        assertThat(events.get(0)).extracting(span -> span.getString("rid")).containsExactly("req-platform");
+        assertThat(events.get(1)).singleElement().matches(sleep -> covers(events.get(0).get(0), sleep));
+    }
+
+    @Test
+    void aVirtualThreadThatEndsInItsInheritedContextRecordsOneSpanOverItsSleep() throws Exception {
+        Jdk21Threads.assumeAvailable();
+        List<List<RecordedEvent>> events = newThreadEvents("jfr-virtual");
+        assertThat(events.get(0)).extracting(span -> span.getString("rid")).containsExactly("req-virtual");
+        assertThat(events.get(1)).singleElement().matches(sleep -> covers(events.get(0).get(0), sleep));
     }
 
     @Test
