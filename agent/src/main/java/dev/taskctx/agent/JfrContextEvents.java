@@ -113,6 +113,11 @@ final class JfrContextEvents implements SpanRecorder {
     }
 
     @Override
+    public boolean recording() {
+        return type.isEnabled();
+    }
+
+    @Override
     public Object begin(Object[] values) {
         if (!type.isEnabled()) {
             return null;

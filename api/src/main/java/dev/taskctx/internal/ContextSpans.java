@@ -28,7 +28,11 @@ final class ContextSpans {
     private ContextSpans() {
     }
 
-    /** A thread's open span: the values it was begun for (all also in the thread's context) and the recorder's span. */
+    /**
+     * A thread's open span: the values it was begun for, to tell a change of them from a change of other
+     * entries (each is also in the thread's current context, so this keeps nothing alive that the
+     * context does not), and the recorder's span, which holds Strings only.
+     */
     static final class OpenSpan {
         final Object[] values;
         final Object span;
@@ -50,17 +54,16 @@ final class ContextSpans {
         if (open != null && sameValues(open.values, context)) {
             return;
         }
-        Object[] values = valuesIn(context);
-        if (open == null && values == null) {
-            return;
-        }
         state.span = null;
         try {
-            if (open != null && open.span != null) {
+            if (open != null) {
                 RECORDER.end(open.span);
             }
-            if (values != null) {
-                state.span = new OpenSpan(values, RECORDER.begin(values));
+            // While no recording runs, a change allocates nothing.
+            Object[] values = RECORDER.recording() ? valuesIn(context) : null;
+            Object span = values == null ? null : RECORDER.begin(values);
+            if (span != null) {
+                state.span = new OpenSpan(values, span);
             }
         } catch (Throwable ignored) {
             // the thread runs on without a span until its values change
@@ -71,7 +74,7 @@ final class ContextSpans {
     static void threadEnds(ThreadState state) {
         OpenSpan open = state.span;
         state.span = null;
-        if (open != null && open.span != null) {
+        if (open != null) {
             try {
                 RECORDER.end(open.span);
             } catch (Throwable ignored) {

@@ -7,12 +7,15 @@ package dev.taskctx.internal;
  */
 public interface SpanRecorder {
 
+    /** Whether a span begun now would be recorded (a recording that takes these events runs); cheap. */
+    boolean recording();
+
     /**
      * Begins a span on the current thread.
      *
      * @param values the value of each configured key, in the order of the keys; null where absent
      * @return the open span, held by the thread until {@link #end}; null if nothing is recorded now
-     *         (no recording is on): the thread then records nothing until its values change
+     *         (the recording stopped meanwhile): the thread then records no span until its values change
      */
     Object begin(Object[] values);
 
