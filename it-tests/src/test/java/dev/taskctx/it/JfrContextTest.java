@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import jdk.jfr.EventType;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
+import jdk.jfr.ValueDescriptor;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.AfterAll;
@@ -86,12 +87,16 @@ class JfrContextTest {
         }
     }
 
-    /** Prints the names of the registered event types that start with {@code taskctx}. */
+    /** Prints each registered event type that starts with {@code taskctx}, with its fields' names and labels. */
     public static final class ListsEventTypes {
         public static void main(String[] args) {
             for (EventType type : FlightRecorder.getFlightRecorder().getEventTypes()) {
                 if (type.getName().startsWith("taskctx")) {
-                    System.out.println(type.getName());
+                    StringBuilder line = new StringBuilder(type.getName());
+                    for (ValueDescriptor field : type.getFields()) {
+                        line.append(' ').append(field.getName()).append('=').append(field.getLabel());
+                    }
+                    System.out.println(line);
                 }
             }
         }
@@ -252,11 +257,12 @@ class JfrContextTest {
     }
 
     @Test
-    void withTheOptionOneTaskctxEventTypeIsRegistered() throws Exception {
-        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=rid;user.id"),
+    void withTheOptionOneTaskctxEventTypeHasAFieldPerKeyNamedAsAJavaIdentifierAndLabelledWithTheKey() throws Exception {
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=rid;user.id;duration;1st"),
                 ListsEventTypes.class);
         assertThat(result.exitCode()).as(result.stderr()).isZero();
-        assertThat(result.stdoutLines()).containsExactly("taskctx.Context");
+        assertThat(result.stdoutLines()).containsExactly("taskctx.Context startTime=Start Time duration=Duration "
+                + "eventThread=Event Thread stackTrace=Stack Trace rid=rid user_id=user.id duration_=duration _1st=1st");
     }
 
     @Test
