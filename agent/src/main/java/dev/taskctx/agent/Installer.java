@@ -115,8 +115,9 @@ public final class Installer extends AgentEntry {
 
     /**
      * Option {@code jfr}: JFR events for each thread's spans of context holding {@code keys}
-     * ({@link JfrContextEvents}). A JVM without the {@code jdk.jfr} module, or a late attach after the
-     * context was in use, gets one line saying so, and the agent runs on without the events.
+     * ({@link JfrContextEvents}). A JVM without the {@code jdk.jfr} module, or one whose core ran before
+     * the agent, gets one line saying so, and the agent runs on without the events. A late attach
+     * records spans too: the core it appends to the bootstrap class path is fresh.
      */
     private static void recordJfrContext(List<String> keys, boolean lateAttach) {
         if (keys.isEmpty()) {
@@ -129,8 +130,10 @@ public final class Installer extends AgentEntry {
         }
         try {
             if (!Propagation.recordSpansWith(JfrContextEvents.create(keys), keys.toArray(new String[0]))) {
-                System.err.println("taskctx: option jfr works only when the agent starts with the JVM (-javaagent:taskctx.jar=jfr=...)"
-                        + (lateAttach ? ", not after a late attach" : "") + "; JFR events are off");
+                // Only where the core on the bootstrap class path ran before the agent (put there by other means).
+                System.err.println("taskctx: option jfr came too late: taskctx's core was in use before the agent "
+                        + (lateAttach ? "was attached" : "started") + "; start the JVM with -javaagent:taskctx.jar=jfr=... "
+                        + "and taskctx.jar nowhere else on the boot class path; JFR events are off");
             }
         } catch (RuntimeException | LinkageError e) {
             System.err.println("taskctx: option jfr failed to make its JFR event type (" + e + "); JFR events are off");

@@ -87,6 +87,14 @@ class JfrContextTest {
         }
     }
 
+    /** Attaches the agent to this JVM ({@code args[0]}), then runs {@link TwoRequests} ({@code args[1]}). */
+    public static final class AttachThenTwoRequests {
+        public static void main(String[] args) throws Exception {
+            LateAttachTest.attachTaskctx(args[0]);
+            TwoRequests.main(new String[] {args[1]});
+        }
+    }
+
     /** Prints each registered event type that starts with {@code taskctx}, with its fields' names and labels. */
     public static final class ListsEventTypes {
         public static void main(String[] args) {
@@ -218,9 +226,12 @@ class JfrContextTest {
     private static List<List<RecordedEvent>> newThreadEvents(String threadName) throws Exception {
         Path file = Files.createTempFile("taskctx-jfr-threads", ".jfr");
         try {
-            JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=rid"),
+            // Verified: the exit of VirtualThread.run(Runnable) is woven with this option alone (VerifiedWeavingTest).
+            JvmRunner.Result result = JvmRunner.run(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:+BytecodeVerificationLocal",
+                    "-XX:+BytecodeVerificationRemote", "-javaagent:" + JvmRunner.agentJar() + "=jfr=rid"),
                     NewThreadsInARequest.class, file.toString());
             assertThat(result.exitCode()).as(result.stderr()).isZero();
+            assertThat(result.stderr()).isEmpty();
             List<RecordedEvent> spans = new ArrayList<>();
             List<RecordedEvent> sleeps = new ArrayList<>();
             for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
@@ -247,6 +258,27 @@ class JfrContextTest {
         List<List<RecordedEvent>> events = newThreadEvents("jfr-virtual");
         assertThat(events.get(0)).extracting(span -> span.getString("rid")).containsExactly("req-virtual");
         assertThat(events.get(1)).singleElement().matches(sleep -> covers(events.get(0).get(0), sleep));
+    }
+
+    @Test
+    void anAgentAttachedLateRecordsSpansFromTheAttachOn() throws Exception {
+        Path file = Files.createTempFile("taskctx-jfr-attach", ".jfr");
+        try {
+            JvmRunner.Result result = JvmRunner.run(List.of("-Djdk.attach.allowAttachSelf=true", "-Dtaskctx.jfr=rid"),
+                    AttachThenTwoRequests.class, JvmRunner.agentJar(), file.toString());
+            assertThat(result.exitCode()).as(result.stderr()).isZero();
+            assertThat(result.stderrLines()).noneMatch(line -> line.startsWith("taskctx:"));
+            List<String> rids = new ArrayList<>();
+            for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
+                if (event.getEventType().getName().equals("taskctx.Context")
+                        && POOL_THREAD.equals(event.getThread().getJavaName())) {
+                    rids.add(event.getString("rid"));
+                }
+            }
+            assertThat(rids).containsExactlyInAnyOrder("req-1", "req-2");
+        } finally {
+            Files.deleteIfExists(file);
+        }
     }
 
     @Test
