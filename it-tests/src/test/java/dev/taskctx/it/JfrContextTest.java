@@ -87,6 +87,50 @@ class JfrContextTest {
         }
     }
 
+    /**
+     * A request hands a task to the pool thread that reads a file and then enters a monitor the request
+     * holds until the pool thread is blocked on it; writes the recording to {@code args[0]}.
+     */
+    public static final class FileAndLockInARequest {
+        public static void main(String[] args) throws Exception {
+            Path data = Files.createTempFile("taskctx-jfr-data", ".txt");
+            Files.writeString(data, "data");
+            Thread[] poolThread = new Thread[1];
+            ExecutorService pool = Executors.newSingleThreadExecutor(task -> poolThread[0] = new Thread(task, POOL_THREAD));
+            pool.submit(() -> { }).get(10, TimeUnit.SECONDS);
+            Object lock = new Object();
+            try (Recording recording = new Recording()) {
+                recording.enable("jdk.FileRead").withThreshold(Duration.ZERO);
+                recording.enable("jdk.JavaMonitorEnter").withThreshold(Duration.ZERO);
+                recording.enable("taskctx.Context");
+                recording.start();
+                TaskContext.set("rid", "req-io");
+                java.util.concurrent.Future<?> task;
+                synchronized (lock) {
+                    task = pool.submit(() -> {
+                        try (java.io.FileInputStream in = new java.io.FileInputStream(data.toFile())) {
+                            in.read(new byte[16]);
+                        }
+                        synchronized (lock) {
+                            return null;
+                        }
+                    });
+                    while (poolThread[0].getState() != Thread.State.BLOCKED) {
+                        Thread.sleep(1);
+                    }
+                    Thread.sleep(20);
+                }
+                task.get(10, TimeUnit.SECONDS);
+                TaskContext.clear();
+                recording.stop();
+                recording.dump(Path.of(args[0]));
+            } finally {
+                Files.delete(data);
+            }
+            pool.shutdown();
+        }
+    }
+
     /** Attaches the agent to this JVM ({@code args[0]}), then runs {@link TwoRequests} ({@code args[1]}). */
     public static final class AttachThenTwoRequests {
         public static void main(String[] args) throws Exception {
@@ -206,17 +250,8 @@ class JfrContextTest {
     @Test
     void jfrPrintShowsTheRidOnEachSleepInsideARequest() throws Exception {
         assumeTrue(Runtime.version().feature() >= 25, "jdk.jfr.Contextual is JDK 25+");
-        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jfr").toString(),
-                "print", "--events", "jdk.ThreadSleep", recordingFile.toString()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        List<String> poolEvents = new ArrayList<>();
-        for (String event : output.split("\\R\\R")) {
-            if (event.contains("eventThread = \"" + POOL_THREAD + "\"")) {
-                poolEvents.add(event);
-            }
-        }
-        assertThat(poolEvents).as(output).hasSize(3);
+        List<String> poolEvents = jfrPrint("jdk.ThreadSleep", recordingFile);
+        assertThat(poolEvents).hasSize(3);
         assertThat(poolEvents.get(0)).contains("Context: Context.rid = \"req-1\"").doesNotContain("req-2");
         assertThat(poolEvents.get(1)).contains("Context: Context.rid = \"req-2\"").doesNotContain("req-1");
         assertThat(poolEvents.get(2)).doesNotContain("Context:");
@@ -258,6 +293,64 @@ class JfrContextTest {
         List<List<RecordedEvent>> events = newThreadEvents("jfr-virtual");
         assertThat(events.get(0)).extracting(span -> span.getString("rid")).containsExactly("req-virtual");
         assertThat(events.get(1)).singleElement().matches(sleep -> covers(events.get(0).get(0), sleep));
+    }
+
+    /** Runs {@link FileAndLockInARequest} with {@code jfr=rid}: the recording's file. */
+    private static Path recordFileAndLock() throws Exception {
+        Path file = Files.createTempFile("taskctx-jfr-io", ".jfr");
+        JvmRunner.Result result = JvmRunner.run(List.of("-javaagent:" + JvmRunner.agentJar() + "=jfr=rid"),
+                FileAndLockInARequest.class, file.toString());
+        assertThat(result.exitCode()).as(result.stderr()).isZero();
+        return file;
+    }
+
+    @Test
+    void theSpanOfATaskCoversItsFileReadAndMonitorEnter() throws Exception {
+        Path file = recordFileAndLock();
+        try {
+            List<RecordedEvent> spans = new ArrayList<>();
+            List<RecordedEvent> others = new ArrayList<>();
+            for (RecordedEvent event : RecordingFile.readAllEvents(file)) {
+                if (event.getThread() != null && POOL_THREAD.equals(event.getThread().getJavaName())) {
+                    (event.getEventType().getName().equals("taskctx.Context") ? spans : others).add(event);
+                }
+            }
+            assertThat(spans).extracting(span -> span.getString("rid")).containsExactly("req-io");
+            assertThat(others).extracting(event -> event.getEventType().getName())
+                    .contains("jdk.FileRead", "jdk.JavaMonitorEnter");
+            assertThat(others).allMatch(event -> covers(spans.get(0), event));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Test
+    void jfrPrintShowsTheRidOnTheFileReadAndMonitorEnterOfATask() throws Exception {
+        assumeTrue(Runtime.version().feature() >= 25, "jdk.jfr.Contextual is JDK 25+");
+        Path file = recordFileAndLock();
+        try {
+            List<String> poolEvents = jfrPrint("jdk.FileRead,jdk.JavaMonitorEnter", file);
+            assertThat(poolEvents).anyMatch(event -> event.startsWith("jdk.FileRead"));
+            assertThat(poolEvents).anyMatch(event -> event.startsWith("jdk.JavaMonitorEnter"));
+            assertThat(poolEvents).allMatch(event -> event.contains("Context: Context.rid = \"req-io\""));
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    /** The events {@code jfr print --events events file} shows on the pool thread, each as printed. */
+    private static List<String> jfrPrint(String events, Path file) throws Exception {
+        Process process = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jfr").toString(),
+                "print", "--events", events, file.toString()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        List<String> poolEvents = new ArrayList<>();
+        for (String event : output.split("\\R\\R")) {
+            if (event.contains("eventThread = \"" + POOL_THREAD + "\"")) {
+                poolEvents.add(event.strip());
+            }
+        }
+        return poolEvents;
     }
 
     @Test
