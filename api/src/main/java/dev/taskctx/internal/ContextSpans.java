@@ -8,7 +8,8 @@ import dev.taskctx.Snapshot;
  * least one of them present. Every change of a thread's context passes through {@link Propagation}
  * (install, restore, {@code TaskContext.set}) and through {@link ThreadState}'s constructor (a thread's
  * first context), which call {@link #contextChanged}; a change that leaves those values as they were
- * (compared by identity) continues the span, any other ends it and begins the next one, if any.
+ * (compared by identity) continues the span, any other ends it and begins the next one, if the new
+ * context holds any of them and the recorder is recording.
  *
  * <p>{@link #ON} is fixed when this class is first used, at the first change of any thread's context:
  * the agent hands its {@link SpanRecorder} over before that ({@link Propagation#recordSpansWith}). While it
