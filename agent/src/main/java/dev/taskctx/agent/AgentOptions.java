@@ -1,9 +1,11 @@
 package dev.taskctx.agent;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -45,6 +47,7 @@ final class AgentOptions {
         DEFAULTS.put("apicopies", "on");
         DEFAULTS.put("fields", "on");
         DEFAULTS.put("lambdafields", "on");
+        DEFAULTS.put("jfr", "");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -82,7 +85,14 @@ final class AgentOptions {
                     + " (see the README's option table)");
             return;
         }
-        if (!name.endsWith(".exclude")) {
+        if (name.equals("jfr")) {
+            String problem = keyListProblem(value);
+            if (problem != null) {
+                warn("taskctx: bad value in " + source + ": " + problem + "; give the TaskContext keys to record, "
+                        + "separated by ';' (jfr=request_id;user_id); JFR events are off");
+                return;
+            }
+        } else if (!name.endsWith(".exclude")) {
             String normalized = value.toLowerCase(java.util.Locale.ROOT);
             if (normalized.equals("true")) {
                 normalized = "on";
@@ -98,6 +108,24 @@ final class AgentOptions {
         values.put(name, value);
     }
 
+    /** What is wrong with {@code value} as the key list of option {@code jfr}, or null; {@code off} is no list. */
+    private static String keyListProblem(String value) {
+        String normalized = value.toLowerCase(java.util.Locale.ROOT);
+        if (normalized.equals("off") || normalized.equals("false")) {
+            return null;
+        }
+        if (value.isEmpty() || normalized.equals("on") || normalized.equals("true")) {
+            return "'jfr' takes a list of keys, not '" + value + "'";
+        }
+        String[] keys = value.split(";", -1);
+        for (int i = 0; i < keys.length; i++) {
+            if (keys[i].isBlank()) {
+                return "key " + (i + 1) + " of " + keys.length + " in '" + value + "' is blank";
+            }
+        }
+        return null;
+    }
+
     private static void warn(String line) {
         System.err.println(line);
     }
@@ -108,6 +136,19 @@ final class AgentOptions {
 
     boolean debug() {
         return on("debug");
+    }
+
+    /** The TaskContext keys option {@code jfr} lists, in order, each once; empty when it is off. */
+    List<String> jfrKeys() {
+        String value = values.get("jfr");
+        if (value.isEmpty() || value.equalsIgnoreCase("off") || value.equalsIgnoreCase("false")) {
+            return Collections.emptyList();
+        }
+        Set<String> keys = new LinkedHashSet<>();
+        for (String key : value.split(";")) {
+            keys.add(key.trim());
+        }
+        return new ArrayList<>(keys);
     }
 
     /** Class names listed in a {@code .exclude} option, separated by {@code ;}. */

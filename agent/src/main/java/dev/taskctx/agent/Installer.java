@@ -139,11 +139,40 @@ public final class Installer extends AgentEntry {
         }
     }
 
+    /**
+     * Option {@code jfr}: JFR events for each thread's spans of context holding {@code keys}
+     * ({@link JfrContextEvents}). A JVM without the {@code jdk.jfr} module, or one whose core ran before
+     * the agent, gets one line saying so, and the agent runs on without the events. A late attach
+     * records spans too: the core it appends to the bootstrap class path is fresh.
+     */
+    private static void recordJfrContext(List<String> keys, boolean lateAttach) {
+        if (keys.isEmpty()) {
+            return;
+        }
+        if (ModuleLayer.boot().findModule("jdk.jfr").isEmpty()) {
+            System.err.println("taskctx: option jfr needs the module jdk.jfr, which this JVM has not loaded: run it with "
+                    + "--add-modules jdk.jfr (a jlinked image: jlink --add-modules jdk.jfr); JFR events are off");
+            return;
+        }
+        try {
+            if (!Propagation.recordSpansWith(JfrContextEvents.create(keys), keys.toArray(new String[0]))) {
+                // Only where the core on the bootstrap class path ran before the agent (put there by other means).
+                System.err.println("taskctx: option jfr came too late: taskctx's core was in use before the agent "
+                        + (lateAttach ? "was attached" : "started") + "; start the JVM with -javaagent:taskctx.jar=jfr=... "
+                        + "and taskctx.jar nowhere else on the boot class path; JFR events are off");
+            }
+        } catch (RuntimeException | LinkageError e) {
+            System.err.println("taskctx: option jfr failed to make its JFR event type (" + e + "); JFR events are off");
+        }
+    }
+
     /** Called by {@code AgentLauncher}, once, after this class registered itself. */
     @Override
     public void install(String arguments, Instrumentation instrumentation, boolean lateAttach) {
         long started = System.nanoTime();
         AgentOptions options = AgentOptions.parse(arguments);
+        // Before any hook is installed: whether spans are recorded is fixed at the first change of a context.
+        recordJfrContext(options.jfrKeys(), lateAttach);
         WeavingPlan plan = new WeavingPlan();
         StringBuilder enabled = new StringBuilder();
         if (options.on("threads")) {

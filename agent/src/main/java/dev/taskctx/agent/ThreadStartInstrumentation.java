@@ -25,8 +25,13 @@ final class ThreadStartInstrumentation implements HandOffFamily {
         // Virtual threads never call Thread.run() nor exit(): their task runs in VirtualThread.run(Runnable),
         // and they end on their carrier, where the JDK drops their thread-locals (clearReferences, JDK 19+).
         // Nothing is woven at the end of run(Runnable): that frame is on every parked virtual thread's stack.
-        plan.add("java/lang/VirtualThread", MethodHook.on("run", "(Ljava/lang/Runnable;)V")
-                .enter(Hooks.threadStarted()).build());
+        MethodHook.Builder virtualRun = MethodHook.on("run", "(Ljava/lang/Runnable;)V").enter(Hooks.threadStarted());
+        if (!options.jfrKeys().isEmpty()) {
+            // Option jfr alone: a span still open must end on the virtual thread itself, and clearReferences
+            // runs on its carrier; the extra frame is then what recording the spans costs a parked thread.
+            virtualRun.exitAlways(Hooks.threadEnded());
+        }
+        plan.add("java/lang/VirtualThread", virtualRun.build());
         plan.add("java/lang/Thread", MethodHook.on("clearReferences", "()V").enter(Hooks.threadReferencesCleared()).build());
     }
 }

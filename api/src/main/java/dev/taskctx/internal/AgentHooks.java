@@ -289,7 +289,7 @@ public final class AgentHooks {
         }
     }
 
-    /** A platform thread ends ({@code Thread.exit()}). */
+    /** A platform thread ends ({@code Thread.exit()}); with option {@code jfr}, also a virtual thread ({@code run(Runnable)} returns). */
     public static void threadEnded(Thread thread) {
         try {
             NewThreads.threadEnded(thread);

@@ -28,6 +28,10 @@ public final class NewThreads {
      * itself, and are written here.
      */
     static void threadStarted(Thread thread) {
+        if (ContextSpans.ON && thread == Thread.currentThread()) {
+            // Its span of context begins with its own code, not at its first use of the context.
+            ThreadState.current();
+        }
         if (CarriedThreadLocals.registered().length == 0 || thread != Thread.currentThread()) {
             return;
         }
@@ -41,10 +45,14 @@ public final class NewThreads {
     }
 
     /**
-     * {@code thread} ends. A snapshot it inherited and never read goes now, as the JDK drops a
+     * {@code thread} ends ({@code Thread.exit()}, on the thread; with option {@code jfr} also the end of a
+     * virtual thread's {@code run(Runnable)}): its span of context, if one is open, ends. A snapshot it inherited and never read goes now, as the JDK drops a
      * finished thread's thread-locals, not when the {@code Thread} object is collected.
      */
     static void threadEnded(Thread thread) {
+        if (ContextSpans.ON && thread == Thread.currentThread()) {
+            ContextSpans.threadEnds(ThreadState.current());
+        }
         Propagation.NEW_THREADS.remove(thread);
     }
 

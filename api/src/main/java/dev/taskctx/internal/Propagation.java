@@ -37,6 +37,9 @@ public final class Propagation {
     static final TaskTable NEW_THREADS = new TaskTable();
 
     private static volatile boolean agentActive;
+    private static volatile SpanRecorder spanRecorder;
+    private static volatile String[] spanKeys;
+    private static volatile boolean spansFixed;
     private static volatile boolean threadPropagation = true;
 
     private Propagation() {
@@ -72,6 +75,9 @@ public final class Propagation {
         ThreadState state = ThreadState.current();
         Snapshot replaced = state.context;
         state.context = entries;
+        if (ContextSpans.ON) {
+            ContextSpans.contextChanged(state);
+        }
         if (state.coroutines != null) {
             Coroutines.entriesReplaced(state, replaced);
         }
@@ -123,6 +129,9 @@ public final class Propagation {
 
     static void restore(ThreadState state, Snapshot previous) {
         state.context = previous;
+        if (ContextSpans.ON) {
+            ContextSpans.contextChanged(state);
+        }
         CarriedThreadLocal<?>[] accessors = CarriedThreadLocals.registered();
         if (accessors.length != 0) {
             CarriedThreadLocals.restore(state, previous, accessors);
@@ -132,6 +141,9 @@ public final class Propagation {
     /** Installs {@code snapshot} over {@code previous} (null: nothing to put back); returns what {@link #restore} takes. */
     static Snapshot write(ThreadState state, Snapshot snapshot, Snapshot previous) {
         state.context = snapshot;
+        if (ContextSpans.ON) {
+            ContextSpans.contextChanged(state);
+        }
         CarriedThreadLocal<?>[] accessors = CarriedThreadLocals.registered();
         return accessors.length == 0 ? previous : CarriedThreadLocals.install(state, snapshot, previous, accessors);
     }
@@ -181,6 +193,34 @@ public final class Propagation {
         public void run() {
             TaskTable.expungeForever();
         }
+    }
+
+    /**
+     * Called by the agent's premain (option {@code jfr}) before its hooks are installed: every thread's
+     * spans of context holding {@code keys} are recorded with {@code recorder} ({@link ContextSpans}).
+     * Returns false if it came too late: some thread's context had changed already (a late attach), and
+     * whether spans are recorded was fixed then.
+     */
+    public static boolean recordSpansWith(SpanRecorder recorder, String[] keys) {
+        if (spansFixed) {
+            return false;
+        }
+        spanKeys = keys.clone();
+        spanRecorder = recorder;
+        return ContextSpans.ON;
+    }
+
+    static SpanRecorder spanRecorder() {
+        return spanRecorder;
+    }
+
+    static String[] spanKeys() {
+        return spanKeys;
+    }
+
+    /** {@link ContextSpans} was initialized: what {@link #recordSpansWith} gives from now on is not read. */
+    static void spansFixed() {
+        spansFixed = true;
     }
 
     /** Whether the agent is installed in this JVM. */

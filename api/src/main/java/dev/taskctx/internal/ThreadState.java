@@ -45,8 +45,15 @@ final class ThreadState {
     /** The coroutines whose code runs on this thread, created at the first resume here; see {@link Coroutines}. */
     CoroutineFrames coroutines;
 
+    /** The span of context this thread is in, while spans are recorded ({@link ContextSpans}); else null. */
+    ContextSpans.OpenSpan span;
+
+    /** Made on the thread itself, at its first use of its state. */
     ThreadState(Snapshot context) {
         this.context = context;
+        if (ContextSpans.ON) {
+            ContextSpans.contextChanged(this);
+        }
     }
 
     /**
