@@ -40,6 +40,7 @@ public final class Installer extends AgentEntry {
             new UndertowInstrumentation(),
             new VertxInstrumentation(),
             new HelidonInstrumentation(),
+            new BaggageInstrumentation(),
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),

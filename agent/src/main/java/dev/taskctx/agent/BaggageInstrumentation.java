@@ -1,0 +1,53 @@
+package dev.taskctx.agent;
+
+import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.internal.BaggageRules;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Context values across processes as the W3C {@code baggage} header (agent options {@code baggage.in},
+ * {@code baggage.out}, {@code baggage.hosts}; on only when they are given). Outgoing: every request of
+ * the JDK's {@code HttpClient} passes {@code HttpClientImpl.sendAsync(request, handler, pushHandler,
+ * executor)}, on the calling thread (JDK 17 and 25: {@code send} and both public {@code sendAsync}
+ * call it), where it may be replaced by a copy with the header (not by a client that follows redirects:
+ * the JDK would copy the header to the redirect's host). Inbound: the JDK's
+ * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
+ * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
+ * {@code httpserver}), before any filter or handler runs.
+ */
+final class BaggageInstrumentation implements HandOffFamily {
+
+    @Override
+    public String name() {
+        return "baggage";
+    }
+
+    @Override
+    public void register(WeavingPlan plan, AgentOptions options) {
+        Set<String> hosts = new LinkedHashSet<>();
+        for (String host : options.list("baggage.hosts")) {
+            hosts.add(host.toLowerCase(Locale.ROOT));
+        }
+        boolean sends = options.sendsBaggage();
+        BaggageRules.configure(new ArrayList<>(options.list("baggage.in")),
+                sends ? new ArrayList<>(options.list("baggage.out")) : new ArrayList<>(), hosts);
+        if (sends) {
+            plan.add("jdk/internal/net/http/HttpClientImpl", MethodHook.on("sendAsync",
+                    "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;"
+                            + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)")
+                    .enter(Hooks.httpClientSends(Arg.parameter(0), Arg.THIS), MethodHook.Result.REPLACE_PARAMETER).build());
+            plan.coreReaders.add("java.net.http");
+        }
+        // Without the exchange's own task (httpserver=off) the entries would land on the dispatcher's context.
+        if (!options.list("baggage.in").isEmpty() && options.on("httpserver")) {
+            plan.add("sun/net/httpserver/ExchangeImpl", MethodHook.on("<init>", null)
+                    .exitOnReturn(Hooks.inboundHeaders(Arg.THIS.invoking("sun/net/httpserver/ExchangeImpl",
+                            "getRequestHeaders", "()Lcom/sun/net/httpserver/Headers;")))
+                    .build());
+            plan.coreReaders.add("jdk.httpserver");
+        }
+    }
+}
