@@ -16,7 +16,9 @@ import java.util.Set;
  * the JDK would copy the header to the redirect's host). Inbound: the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
- * {@code httpserver}), before any filter or handler runs.
+ * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
+ * which {@code CoyoteAdapter.service} (the request's own task, family {@code tomcat}) calls with the
+ * parsed request before the container's pipeline, and never for an asynchronous dispatch.
  */
 final class BaggageInstrumentation implements HandOffFamily {
 
@@ -48,6 +50,12 @@ final class BaggageInstrumentation implements HandOffFamily {
                             "getRequestHeaders", "()Lcom/sun/net/httpserver/Headers;")))
                     .build());
             plan.coreReaders.add("jdk.httpserver");
+        }
+        if (!options.list("baggage.in").isEmpty() && options.on("tomcat")) {
+            plan.add("org/apache/catalina/connector/CoyoteAdapter", MethodHook.on("postParseRequest",
+                    "(Lorg/apache/coyote/Request;Lorg/apache/catalina/connector/Request;"
+                            + "Lorg/apache/coyote/Response;Lorg/apache/catalina/connector/Response;)")
+                    .enter(Hooks.tomcatRequestParsed(Arg.parameter(0))).build());
         }
     }
 }

@@ -186,4 +186,9 @@ final class Hooks {
     static Call inboundHeaders(Arg headers) {
         return new Call("inboundHeaders", "(" + OBJECT + ")V", headers);
     }
+
+    /** {@code coyoteRequest} (Tomcat's {@code org.apache.coyote.Request}) was parsed inside its dispatch. */
+    static Call tomcatRequestParsed(Arg coyoteRequest) {
+        return new Call("tomcatRequestParsed", "(" + OBJECT + ")V", coyoteRequest);
+    }
 }

@@ -385,4 +385,17 @@ public final class AgentHooks {
             // the request runs without its baggage
         }
     }
+
+    /**
+     * Tomcat's {@code CoyoteAdapter.postParseRequest} is given {@code coyoteRequest} (an
+     * {@code org.apache.coyote.Request}) inside the request's own task: the entries of its
+     * {@code baggage} header allowed in are set in its context ({@link BaggageRules}).
+     */
+    public static void tomcatRequestParsed(Object coyoteRequest) {
+        try {
+            TomcatBaggage.applyInbound(coyoteRequest);
+        } catch (Throwable ignored) {
+            // the request runs without its baggage
+        }
+    }
 }
