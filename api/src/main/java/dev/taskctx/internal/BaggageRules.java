@@ -1,7 +1,7 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.TaskContext;
-import java.util.Collection;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,41 +37,41 @@ public final class BaggageRules {
     }
 
     /**
-     * An inbound request's header lines: the entries of {@code baggage} values with keys in
+     * An inbound request's header lines: the entries of its {@code baggage} values with keys in
      * {@code baggage.in} are set in the current context, which the server's dispatch made empty.
-     * {@code headers} is any map of names to value lists (the JDK server's {@code Headers}); names
-     * are compared ignoring case, and several {@code baggage} lines read as one list.
+     * {@code headers} is a map of names to value lists (the JDK server's {@code Headers}, which keeps
+     * one entry per name whatever its case); the first name equal to {@code baggage} ignoring case is read.
      */
     static void applyInbound(Map<?, ?> headers) {
-        Collection<String> allowed = current.inbound;
-        if (allowed.isEmpty() || headers == null) {
+        if (current.inbound.isEmpty() || headers == null) {
             return;
         }
-        StringBuilder joined = null;
         for (Map.Entry<?, ?> header : headers.entrySet()) {
-            if (!(header.getKey() instanceof String) || !((String) header.getKey()).equalsIgnoreCase("baggage")
-                    || !(header.getValue() instanceof List)) {
-                continue;
-            }
-            for (Object line : (List<?>) header.getValue()) {
-                if (line instanceof String) {
-                    joined = joined == null ? new StringBuilder() : joined.append(',');
-                    joined.append((String) line);
-                    if (joined.length() > Baggage.MAX_LENGTH) {
-                        break;
-                    }
-                }
+            if (header.getKey() instanceof String && ((String) header.getKey()).equalsIgnoreCase("baggage")
+                    && header.getValue() instanceof List) {
+                applyInbound(((List<?>) header.getValue()).iterator());
+                return;
             }
         }
-        applyInbound(joined == null ? null : joined.toString());
     }
 
-    /** An inbound request's {@code baggage} value (or null): its allowed entries are set in the current context. */
-    static void applyInbound(String header) {
-        if (header == null) {
+    /**
+     * The {@code baggage} lines of an inbound request, read as one list (joined by {@code ,}, no further
+     * than the codec reads): the allowed entries are set in the current context.
+     */
+    static void applyInbound(Iterator<?> lines) {
+        StringBuilder joined = null;
+        while (lines.hasNext() && (joined == null || joined.length() <= Baggage.MAX_LENGTH)) {
+            Object line = lines.next();
+            if (line instanceof String) {
+                joined = joined == null ? new StringBuilder() : joined.append(',');
+                joined.append((String) line);
+            }
+        }
+        if (joined == null) {
             return;
         }
-        for (Map.Entry<String, String> entry : Baggage.parse(header, current.inbound).entrySet()) {
+        for (Map.Entry<String, String> entry : Baggage.parse(joined.toString(), current.inbound).entrySet()) {
             TaskContext.set(entry.getKey(), entry.getValue());
         }
     }

@@ -27,17 +27,7 @@ final class TomcatBaggage {
             handles = h;
         }
         Enumeration<?> lines = (Enumeration<?>) h.values.invokeExact(h.mimeHeaders.invokeExact(coyoteRequest), "baggage");
-        StringBuilder joined = null;
-        while (lines.hasMoreElements() && (joined == null || joined.length() <= Baggage.MAX_LENGTH)) {
-            Object line = lines.nextElement();
-            if (line instanceof String) {
-                joined = joined == null ? new StringBuilder() : joined.append(',');
-                joined.append((String) line);
-            }
-        }
-        if (joined != null) {
-            BaggageRules.applyInbound(joined.toString());
-        }
+        BaggageRules.applyInbound(lines.asIterator());
     }
 
     private static final class Handles {

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -79,14 +77,10 @@ class BaggageHttpTest {
                 TaskContext.clear();
                 System.out.println("empty-context: " + client.send(get(local), HttpResponse.BodyHandlers.ofString()).body());
                 int port = server.getAddress().getPort();
-                System.out.println("hostile-10k: " + raw(port, "user=u,rid=" + "a".repeat(10 * 1024) + ",late=1"));
-                System.out.println("hostile-crlf: " + raw(port, "rid=a%0D%0AX-Evil:%201,user=%0A"));
-                StringBuilder many = new StringBuilder();
-                for (int i = 0; i < 200; i++) {
-                    many.append(i == 0 ? "" : ",").append(i == 10 ? "rid" : i == 150 ? "user" : "k" + i).append("=v").append(i);
-                }
-                System.out.println("hostile-200: " + raw(port, many.toString()));
-                System.out.println("hostile-malformed: " + raw(port, "rid=%zz, user=%C3%28 ,rid=ok;prop"));
+                System.out.println("hostile-10k: " + BaggageRequests.raw(port, "user=u,rid=" + "a".repeat(10 * 1024) + ",late=1"));
+                System.out.println("hostile-crlf: " + BaggageRequests.raw(port, "rid=a%0D%0AX-Evil:%201,user=%0A"));
+                System.out.println("hostile-200: " + BaggageRequests.raw(port, BaggageRequests.twoHundredMembers()));
+                System.out.println("hostile-malformed: " + BaggageRequests.raw(port, "rid=%zz, user=%C3%28 ,rid=ok;prop"));
             } finally {
                 server.stop(0);
             }
@@ -94,16 +88,6 @@ class BaggageHttpTest {
 
         private static HttpRequest get(String uri) {
             return HttpRequest.newBuilder(URI.create(uri)).build();
-        }
-
-        /** A request written byte by byte, as no well-behaved client would, with {@code baggage} as given. */
-        private static String raw(int port, String baggage) throws IOException {
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nbaggage: " + baggage
-                        + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
-                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                return response.substring(response.indexOf("\r\n\r\n") + 4);
-            }
         }
     }
 
@@ -118,10 +102,7 @@ class BaggageHttpTest {
     }
 
     private static JvmRunner.Result run(String options) throws Exception {
-        String agent = "-javaagent:" + JvmRunner.agentJar() + (options.isEmpty() ? "" : "=" + options);
-        JvmRunner.Result result = JvmRunner.run(List.of(agent), Main.class);
-        assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
-        return result;
+        return BaggageRequests.run(Main.class, options);
     }
 
     @Test

@@ -7,9 +7,6 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -62,49 +59,21 @@ class TomcatBaggageTest {
             tomcat.start();
             int port = connector.getLocalPort();
             try {
-                System.out.println("plain: " + raw(port, "rid=r%201%0D%0A%C3%A9,secret=s,user=u"));
-                System.out.println("two-lines: " + raw(port, "secret=s", "user=u2"));
-                System.out.println("none: " + raw(port));
-                System.out.println("hostile-10k: " + raw(port, "user=u,rid=" + "a".repeat(10 * 1024) + ",late=1"));
-                StringBuilder many = new StringBuilder();
-                for (int i = 0; i < 200; i++) {
-                    many.append(i == 0 ? "" : ",").append(i == 10 ? "rid" : i == 150 ? "user" : "k" + i).append("=v").append(i);
-                }
-                System.out.println("hostile-200: " + raw(port, many.toString()));
-                System.out.println("hostile-malformed: " + raw(port, "rid=%zz, user=%C3%28 ,rid=ok;prop"));
+                System.out.println("plain: " + BaggageRequests.raw(port, "rid=r%201%0D%0A%C3%A9,secret=s,user=u"));
+                System.out.println("two-lines: " + BaggageRequests.raw(port, "secret=s", "user=u2"));
+                System.out.println("none: " + BaggageRequests.raw(port));
+                System.out.println("hostile-10k: " + BaggageRequests.raw(port, "user=u,rid=" + "a".repeat(10 * 1024) + ",late=1"));
+                System.out.println("hostile-200: " + BaggageRequests.raw(port, BaggageRequests.twoHundredMembers()));
+                System.out.println("hostile-malformed: " + BaggageRequests.raw(port, "rid=%zz, user=%C3%28 ,rid=ok;prop"));
             } finally {
                 tomcat.stop();
                 tomcat.destroy();
             }
         }
-
-        /** One request with a {@code baggage} line per value given; the response's body. */
-        private static String raw(int port, String... baggage) throws IOException {
-            StringBuilder request = new StringBuilder("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
-            for (String line : baggage) {
-                request.append("baggage: ").append(line).append("\r\n");
-            }
-            request.append("Connection: close\r\n\r\n");
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
-                socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
-                String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                String body = response.substring(response.indexOf("\r\n\r\n") + 4);
-                // Tomcat may answer chunked: the body is the line that starts with "context=".
-                for (String line : body.split("\r\n")) {
-                    if (line.startsWith("context=")) {
-                        return line;
-                    }
-                }
-                return body;
-            }
-        }
     }
 
     private static JvmRunner.Result run(String options) throws Exception {
-        String agent = "-javaagent:" + JvmRunner.agentJar() + (options.isEmpty() ? "" : "=" + options);
-        JvmRunner.Result result = JvmRunner.run(List.of(agent), Main.class);
-        assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
-        return result;
+        return BaggageRequests.run(Main.class, options);
     }
 
     @Test
