@@ -173,10 +173,7 @@ public final class Baggage {
                 added = true;
             }
         }
-        if (!added) {
-            return existing == null ? null : existing;
-        }
-        return header.toString();
+        return added ? header.toString() : existing;
     }
 
     /** {@code value} as UTF-8, every byte that is not a baggage-octet, and {@code %}, as {@code %XX}. */

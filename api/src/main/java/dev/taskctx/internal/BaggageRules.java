@@ -11,7 +11,7 @@ import java.util.Set;
  * Which context values cross a process boundary as W3C {@code baggage} (agent options
  * {@code baggage.in}, {@code baggage.out}, {@code baggage.hosts}), and the two directions: an inbound
  * request's allowed entries put into its context, an outgoing request's header made from the calling
- * code's context. All lists are empty until the agent configures them, and then nothing crosses.
+ * code's context. Until the agent configures them all lists are empty, so nothing crosses.
  * Thread-safe: the rules are one immutable value, replaced whole.
  */
 public final class BaggageRules {
