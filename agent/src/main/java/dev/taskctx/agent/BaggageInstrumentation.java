@@ -13,7 +13,10 @@ import java.util.Set;
  * the JDK's {@code HttpClient} passes {@code HttpClientImpl.sendAsync(request, handler, pushHandler,
  * executor)}, on the calling thread (JDK 17 and 25: {@code send} and both public {@code sendAsync}
  * call it), where it may be replaced by a copy with the header (not by a client that follows redirects:
- * the JDK would copy the header to the redirect's host). Inbound: the JDK's
+ * the JDK would copy the header to the redirect's host). The JDK's {@code HttpURLConnection} (and the
+ * delegate behind its HTTPS one) is given the header as a request property at the entry of
+ * {@code connect}, {@code getInputStream} and {@code getOutputStream}, through which every request and
+ * response method connects (again not where it follows redirects). Inbound: the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
  * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
@@ -42,6 +45,12 @@ final class BaggageInstrumentation implements HandOffFamily {
                             + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)")
                     .enter(Hooks.httpClientSends(Arg.parameter(0), Arg.THIS), MethodHook.Result.REPLACE_PARAMETER).build());
             plan.coreReaders.add("java.net.http");
+            // Each public method marks the connection as connecting before it calls connect(), after which
+            // request properties can no longer be set: the hook runs at their entries.
+            plan.add("sun/net/www/protocol/http/HttpURLConnection",
+                    MethodHook.on("connect", "()V").enter(Hooks.urlConnectionConnects()).build(),
+                    MethodHook.on("getInputStream", "()Ljava/io/InputStream;").enter(Hooks.urlConnectionConnects()).build(),
+                    MethodHook.on("getOutputStream", "()Ljava/io/OutputStream;").enter(Hooks.urlConnectionConnects()).build());
         }
         // Without the exchange's own task (httpserver=off) the entries would land on the dispatcher's context.
         if (!options.list("baggage.in").isEmpty() && options.on("httpserver")) {

@@ -191,4 +191,9 @@ final class Hooks {
     static Call tomcatRequestParsed(Arg coyoteRequest) {
         return new Call("tomcatRequestParsed", "(" + OBJECT + ")V", coyoteRequest);
     }
+
+    /** The {@code HttpURLConnection} {@code this} is about to connect. */
+    static Call urlConnectionConnects() {
+        return new Call("urlConnectionConnects", "(" + OBJECT + ")V", Arg.THIS);
+    }
 }

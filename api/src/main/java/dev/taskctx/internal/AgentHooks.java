@@ -398,4 +398,17 @@ public final class AgentHooks {
             // the request runs without its baggage
         }
     }
+
+    /**
+     * The JDK's {@code HttpURLConnection} is entering {@code connect}, {@code getInputStream} or
+     * {@code getOutputStream}: {@code connection} gets the {@code baggage} header its host may receive
+     * ({@link BaggageRules}), unless it is connected already.
+     */
+    public static void urlConnectionConnects(Object connection) {
+        try {
+            UrlConnectionBaggage.connecting((java.net.HttpURLConnection) connection);
+        } catch (Throwable ignored) {
+            // connected already: the header was set on the first of these calls, or never
+        }
+    }
 }

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -66,7 +69,11 @@ class BaggageHttpTest {
                 System.out.println("send: " + client.send(get(local), HttpResponse.BodyHandlers.ofString()).body());
                 System.out.println("async: " + client.sendAsync(get(local), HttpResponse.BodyHandlers.ofString())
                         .join().body());
+                System.out.println("urlconnection: " + read(local, false, null));
+                System.out.println("urlconnection-following: " + read(local, true, null));
+                System.out.println("urlconnection-post: " + post(local));
                 String otherHost = "http://localhost:" + server.getAddress().getPort() + "/";
+                System.out.println("urlconnection-other-host: " + read(otherHost, false, null));
                 System.out.println("other-host: " + client.send(get(otherHost), HttpResponse.BodyHandlers.ofString()).body());
                 HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
                 System.out.println("redirected: " + following.send(get(local + "redirect"), HttpResponse.BodyHandlers.ofString()).body());
@@ -74,6 +81,7 @@ class BaggageHttpTest {
                 TaskContext.set("user", "u");
                 HttpRequest withHeader = HttpRequest.newBuilder(URI.create(local)).header("baggage", "rid=app;p=1, other=o").build();
                 System.out.println("app-header: " + client.send(withHeader, HttpResponse.BodyHandlers.ofString()).body());
+                System.out.println("urlconnection-app-header: " + read(local, false, "rid=app;p=1, other=o"));
                 TaskContext.clear();
                 System.out.println("empty-context: " + client.send(get(local), HttpResponse.BodyHandlers.ofString()).body());
                 int port = server.getAddress().getPort();
@@ -83,6 +91,31 @@ class BaggageHttpTest {
                 System.out.println("hostile-malformed: " + BaggageRequests.raw(port, "rid=%zz, user=%C3%28 ,rid=ok;prop"));
             } finally {
                 server.stop(0);
+            }
+        }
+
+        /** A GET by {@code HttpURLConnection}, with the application's own {@code baggage} if not null. */
+        private static String read(String uri, boolean followRedirects, String baggage) throws IOException {
+            HttpURLConnection connection = (HttpURLConnection) URI.create(uri).toURL().openConnection();
+            connection.setInstanceFollowRedirects(followRedirects);
+            if (baggage != null) {
+                connection.setRequestProperty("baggage", baggage);
+            }
+            try (InputStream in = connection.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
+
+        /** A POST by {@code HttpURLConnection}: {@code connect} runs for its output stream and again for its input stream. */
+        private static String post(String uri) throws IOException {
+            HttpURLConnection connection = (HttpURLConnection) URI.create(uri).toURL().openConnection();
+            connection.setInstanceFollowRedirects(false);
+            connection.setDoOutput(true);
+            try (OutputStream out = connection.getOutputStream()) {
+                out.write('x');
+            }
+            try (InputStream in = connection.getInputStream()) {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         }
 
@@ -110,26 +143,30 @@ class BaggageHttpTest {
         JvmRunner.Result result = runAllOn();
         String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
                 + " header=[rid=" + AWKWARD_ENCODED + "]";
-        assertThat(result.stdoutLines()).contains("send: " + expected, "async: " + expected);
+        assertThat(result.stdoutLines()).contains("send: " + expected, "async: " + expected,
+                "urlconnection: " + expected, "urlconnection-post: " + expected);
         assertThat(result.stderr()).isEmpty();
     }
 
     @Test
     void hostsNotListedGetNoHeader() throws Exception {
-        assertThat(runAllOn().stdoutLines()).contains("other-host: context={} pooled=null header=null");
+        assertThat(runAllOn().stdoutLines()).contains("other-host: context={} pooled=null header=null",
+                "urlconnection-other-host: context={} pooled=null header=null");
     }
 
     /** The JDK copies a request's headers to the host a redirect names: a client that follows redirects sends none. */
     @Test
     void aClientThatFollowsRedirectsSendsNoHeader() throws Exception {
         assertThat(runAllOn().stdoutLines()).contains("redirected: context={} pooled=null header=null",
-                "following: context={} pooled=null header=null");
+                "following: context={} pooled=null header=null",
+                "urlconnection-following: context={} pooled=null header=null");
     }
 
     @Test
     void theApplicationsHeaderIsMergedIntoOneAndItsEntriesWin() throws Exception {
         assertThat(runAllOn().stdoutLines())
-                .contains("app-header: context={rid=app, user=u} pooled=app header=[rid=app;p=1,other=o,user=u]");
+                .contains("app-header: context={rid=app, user=u} pooled=app header=[rid=app;p=1,other=o,user=u]",
+                        "urlconnection-app-header: context={rid=app, user=u} pooled=app header=[rid=app;p=1,other=o,user=u]");
     }
 
     @Test
@@ -153,6 +190,7 @@ class BaggageHttpTest {
     void withoutTheOptionsNothingIsSentAndNothingApplied() throws Exception {
         List<String> lines = run("").stdoutLines();
         assertThat(lines).contains("send: context={} pooled=null header=null",
+                "urlconnection: context={} pooled=null header=null",
                 "app-header: context={} pooled=null header=[rid=app;p=1, other=o]");
         assertThat(lines).anySatisfy(line -> assertThat(line).startsWith("hostile-crlf: context={} pooled=null"));
     }
