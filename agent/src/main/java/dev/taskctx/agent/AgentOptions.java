@@ -1,5 +1,6 @@
 package dev.taskctx.agent;
 
+import dev.taskctx.internal.Baggage;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -48,6 +49,9 @@ final class AgentOptions {
         DEFAULTS.put("fields", "on");
         DEFAULTS.put("lambdafields", "on");
         DEFAULTS.put("jfr", "");
+        DEFAULTS.put("baggage.in", "");
+        DEFAULTS.put("baggage.out", "");
+        DEFAULTS.put("baggage.hosts", "");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -75,6 +79,10 @@ final class AgentOptions {
                 options.accept(name, value, "agent option '" + trimmed + "'");
             }
         }
+        if (!options.list("baggage.out").isEmpty() && options.list("baggage.hosts").isEmpty()) {
+            warn("taskctx: agent option baggage.out is given without baggage.hosts, so no request carries baggage;"
+                    + " list the hosts that may receive those values as baggage.hosts=host;host");
+        }
         return options;
     }
 
@@ -90,6 +98,15 @@ final class AgentOptions {
             if (problem != null) {
                 warn("taskctx: bad value in " + source + ": " + problem + "; give the TaskContext keys to record, "
                         + "separated by ';' (jfr=request_id;user_id); JFR events are off");
+                return;
+            }
+        } else if (name.startsWith("baggage.")) {
+            String bad = badListItem(name, value);
+            if (bad != null) {
+                warn("taskctx: bad value in " + source + ": '" + bad + "' is not " + (name.equals("baggage.hosts")
+                        ? "a host name (letters, digits, '-', '.', ':', '[', ']')"
+                        : "a baggage key (an HTTP token: letters, digits and !#$%&'*+-.^_`|~)")
+                        + "; list " + name + " as name;name; using none");
                 return;
             }
         } else if (!name.endsWith(".exclude")) {
@@ -126,12 +143,49 @@ final class AgentOptions {
         return null;
     }
 
+    /** The first item of the {@code ;}-separated list {@code value} that {@code name} cannot take, or null. */
+    private static String badListItem(String name, String value) {
+        for (String item : value.split(";")) {
+            String trimmed = item.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            boolean good = name.equals("baggage.hosts") ? isHostName(trimmed) : Baggage.isToken(trimmed);
+            if (!good) {
+                return trimmed;
+            }
+        }
+        return null;
+    }
+
+    private static boolean isHostName(String host) {
+        for (int i = 0; i < host.length(); i++) {
+            char c = host.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || "-.:[]".indexOf(c) >= 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void warn(String line) {
         System.err.println(line);
     }
 
+    /**
+     * Whether the option {@code name} is on. The family {@code baggage} has no switch of its own: it is
+     * on when {@code baggage.in} is given, or {@code baggage.out} together with {@code baggage.hosts}.
+     */
     boolean on(String name) {
+        if (name.equals("baggage")) {
+            return !list("baggage.in").isEmpty() || sendsBaggage();
+        }
         return "on".equals(values.get(name));
+    }
+
+    /** Whether outgoing requests may carry baggage: keys to send and hosts to send them to are both given. */
+    boolean sendsBaggage() {
+        return !list("baggage.out").isEmpty() && !list("baggage.hosts").isEmpty();
     }
 
     boolean debug() {
@@ -153,6 +207,11 @@ final class AgentOptions {
 
     /** Class names listed in a {@code .exclude} option, separated by {@code ;}. */
     Set<String> classNames(String name) {
+        return list(name);
+    }
+
+    /** The items of a list option ({@code .exclude}, {@code baggage.*}), separated by {@code ;}, in order. */
+    Set<String> list(String name) {
         String value = values.getOrDefault(name, "");
         if (value.isEmpty()) {
             return Collections.emptySet();

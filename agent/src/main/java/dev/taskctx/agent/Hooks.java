@@ -187,4 +187,24 @@ final class Hooks {
     static Call lambdaClassFile(Arg classFile, Arg hostClass, Arg implemented) {
         return new Call("lambdaClassFile", "([BLjava/lang/Class;Ljava/lang/Class;)[B", classFile, hostClass, implemented);
     }
+
+    /** Returns the request {@code client} sends in place of {@code request}: with the {@code baggage} header where its host may have one. */
+    static Call httpClientSends(Arg request, Arg client) {
+        return new Call("httpClientSends", "(" + OBJECT + OBJECT + ")" + OBJECT, request, client);
+    }
+
+    /** {@code headers} (a map of names to value lists) are an inbound request's, read inside its dispatch. */
+    static Call inboundHeaders(Arg headers) {
+        return new Call("inboundHeaders", "(" + OBJECT + ")V", headers);
+    }
+
+    /** {@code coyoteRequest} (Tomcat's {@code org.apache.coyote.Request}) was parsed inside its dispatch. */
+    static Call tomcatRequestParsed(Arg coyoteRequest) {
+        return new Call("tomcatRequestParsed", "(" + OBJECT + ")V", coyoteRequest);
+    }
+
+    /** The {@code HttpURLConnection} {@code this} is about to connect. */
+    static Call urlConnectionConnects() {
+        return new Call("urlConnectionConnects", "(" + OBJECT + ")V", Arg.THIS);
+    }
 }

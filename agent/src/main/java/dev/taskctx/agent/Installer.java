@@ -41,6 +41,7 @@ public final class Installer extends AgentEntry {
             new VertxInstrumentation(),
             new HelidonInstrumentation(),
             new ReactorInstrumentation(),
+            new BaggageInstrumentation(),
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),
             new ThreadStartInstrumentation(),

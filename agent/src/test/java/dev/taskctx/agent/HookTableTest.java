@@ -31,9 +31,12 @@ class HookTableTest {
             "java/util/concurrent/ForkJoinPool#externalPush", "JDK 17 only",
             "java/lang/Thread#clearReferences", "JDK 19+: where a virtual thread's state goes");
 
+    /** Every option that switches a family on that is off by default. */
+    private static final String ALL_ON = "mdc,micrometer,baggage.in=rid,baggage.out=rid,baggage.hosts=localhost";
+
     private static WeavingPlan fullPlan() {
         WeavingPlan plan = new WeavingPlan();
-        AgentOptions options = AgentOptions.parse("mdc,micrometer");
+        AgentOptions options = AgentOptions.parse(ALL_ON);
         for (HandOffFamily family : Installer.FAMILIES) {
             if (options.on(family.name())) {
                 family.register(plan, options);
@@ -54,7 +57,7 @@ class HookTableTest {
 
     @Test
     void everyFamilyIsSwitchedOnByDefaultOrByItsOption() {
-        AgentOptions defaults = AgentOptions.parse("mdc,micrometer");
+        AgentOptions defaults = AgentOptions.parse(ALL_ON);
         assertThat(Installer.FAMILIES).allMatch(family -> defaults.on(family.name()));
     }
 

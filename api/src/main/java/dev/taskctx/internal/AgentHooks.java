@@ -2,6 +2,7 @@ package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
 import java.nio.channels.CompletionHandler;
+import java.util.Map;
 import java.util.TimerTask;
 import java.util.concurrent.Callable;
 
@@ -355,6 +356,59 @@ public final class AgentHooks {
         } catch (Throwable ignored) {
             // the lambda's bindings wait in the side table
             return classFile;
+        }
+    }
+
+    /**
+     * {@code HttpClientImpl.sendAsync}, where every request of the JDK's {@code HttpClient} passes, is
+     * given {@code request} (a {@code java.net.http.HttpRequest}) to send with {@code client}: returns the
+     * request to send, with the {@code baggage} header its host may receive ({@link BaggageRules}).
+     */
+    public static Object httpClientSends(Object request, Object client) {
+        try {
+            return JdkHttpClientBaggage.outgoing(request, client);
+        } catch (Throwable ignored) {
+            return request;
+        }
+    }
+
+    /**
+     * An inbound request's headers (a map of names to value lists) were parsed inside its dispatch:
+     * the entries of its {@code baggage} header allowed in are set in its context ({@link BaggageRules}).
+     */
+    public static void inboundHeaders(Object headers) {
+        try {
+            if (headers instanceof Map) {
+                BaggageRules.applyInbound((Map<?, ?>) headers);
+            }
+        } catch (Throwable ignored) {
+            // the request runs without its baggage
+        }
+    }
+
+    /**
+     * Tomcat's {@code CoyoteAdapter.postParseRequest} is given {@code coyoteRequest} (an
+     * {@code org.apache.coyote.Request}) inside the request's own task: the entries of its
+     * {@code baggage} header allowed in are set in its context ({@link BaggageRules}).
+     */
+    public static void tomcatRequestParsed(Object coyoteRequest) {
+        try {
+            TomcatBaggage.applyInbound(coyoteRequest);
+        } catch (Throwable ignored) {
+            // the request runs without its baggage
+        }
+    }
+
+    /**
+     * The JDK's {@code HttpURLConnection} is entering {@code connect}, {@code getInputStream} or
+     * {@code getOutputStream}: {@code connection} gets the {@code baggage} header its host may receive
+     * ({@link BaggageRules}), unless it is connected already.
+     */
+    public static void urlConnectionConnects(Object connection) {
+        try {
+            UrlConnectionBaggage.connecting((java.net.HttpURLConnection) connection);
+        } catch (Throwable ignored) {
+            // connected already: the header was set on the first of these calls, or never
         }
     }
 }

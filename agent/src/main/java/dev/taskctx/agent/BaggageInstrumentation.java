@@ -1,0 +1,70 @@
+package dev.taskctx.agent;
+
+import dev.taskctx.agent.MethodHook.Arg;
+import dev.taskctx.internal.BaggageRules;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Context values across processes as the W3C {@code baggage} header (agent options {@code baggage.in},
+ * {@code baggage.out}, {@code baggage.hosts}; on only when they are given). Outgoing: every request of
+ * the JDK's {@code HttpClient} passes {@code HttpClientImpl.sendAsync(request, handler, pushHandler,
+ * executor)}, on the calling thread (JDK 17 and 25: {@code send} and both public {@code sendAsync}
+ * call it), where it may be replaced by a copy with the header (not by a client that follows redirects:
+ * the JDK would copy the header to the redirect's host). The JDK's {@code HttpURLConnection} (and the
+ * delegate behind its HTTPS one) is given the header as a request property at the entry of
+ * {@code connect}, {@code getInputStream} and {@code getOutputStream}, through which every request and
+ * response method connects (again not where it follows redirects). Inbound: the JDK's
+ * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
+ * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
+ * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
+ * which {@code CoyoteAdapter.service} (the request's own task, family {@code tomcat}) calls with the
+ * parsed request before the container's pipeline, and never for an asynchronous dispatch.
+ */
+final class BaggageInstrumentation implements HandOffFamily {
+
+    @Override
+    public String name() {
+        return "baggage";
+    }
+
+    @Override
+    public void register(WeavingPlan plan, AgentOptions options) {
+        Set<String> hosts = new LinkedHashSet<>();
+        for (String host : options.list("baggage.hosts")) {
+            hosts.add(host.toLowerCase(Locale.ROOT));
+        }
+        boolean sends = options.sendsBaggage();
+        BaggageRules.configure(new ArrayList<>(options.list("baggage.in")),
+                sends ? new ArrayList<>(options.list("baggage.out")) : new ArrayList<>(), hosts);
+        if (sends) {
+            plan.add("jdk/internal/net/http/HttpClientImpl", MethodHook.on("sendAsync",
+                    "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;"
+                            + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)")
+                    .enter(Hooks.httpClientSends(Arg.parameter(0), Arg.THIS), MethodHook.Result.REPLACE_PARAMETER).build());
+            plan.coreReaders.add("java.net.http");
+            // Each public method marks the connection as connecting before it calls connect(), after which
+            // request properties can no longer be set: the hook runs at their entries.
+            plan.add("sun/net/www/protocol/http/HttpURLConnection",
+                    MethodHook.on("connect", "()V").enter(Hooks.urlConnectionConnects()).build(),
+                    MethodHook.on("getInputStream", "()Ljava/io/InputStream;").enter(Hooks.urlConnectionConnects()).build(),
+                    MethodHook.on("getOutputStream", "()Ljava/io/OutputStream;").enter(Hooks.urlConnectionConnects()).build());
+        }
+        // Without the exchange's own task (httpserver=off) the entries would land on the dispatcher's context.
+        if (!options.list("baggage.in").isEmpty() && options.on("httpserver")) {
+            plan.add("sun/net/httpserver/ExchangeImpl", MethodHook.on("<init>", null)
+                    .exitOnReturn(Hooks.inboundHeaders(Arg.THIS.invoking("sun/net/httpserver/ExchangeImpl",
+                            "getRequestHeaders", "()Lcom/sun/net/httpserver/Headers;")))
+                    .build());
+            plan.coreReaders.add("jdk.httpserver");
+        }
+        if (!options.list("baggage.in").isEmpty() && options.on("tomcat")) {
+            plan.add("org/apache/catalina/connector/CoyoteAdapter", MethodHook.on("postParseRequest",
+                    "(Lorg/apache/coyote/Request;Lorg/apache/catalina/connector/Request;"
+                            + "Lorg/apache/coyote/Response;Lorg/apache/catalina/connector/Response;)")
+                    .enter(Hooks.tomcatRequestParsed(Arg.parameter(0))).build());
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package dev.taskctx.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** What the baggage tests share: raw requests no well-behaved client would send, and the JVM run with the options. */
+final class BaggageRequests {
+
+    private BaggageRequests() {
+    }
+
+    /** Runs {@code main} in a JVM with the agent given {@code options} (none if empty); it must exit with 0. */
+    static JvmRunner.Result run(Class<?> main, String options) throws Exception {
+        String agent = "-javaagent:" + JvmRunner.agentJar() + (options.isEmpty() ? "" : "=" + options);
+        JvmRunner.Result result = JvmRunner.run(List.of(agent), main);
+        assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
+        return result;
+    }
+
+    /** 200 members {@code k<i>=v<i>}, with {@code rid} the 11th and {@code user} the 151st. */
+    static String twoHundredMembers() {
+        StringBuilder many = new StringBuilder();
+        for (int i = 0; i < 200; i++) {
+            many.append(i == 0 ? "" : ",").append(i == 10 ? "rid" : i == 150 ? "user" : "k" + i).append("=v").append(i);
+        }
+        return many.toString();
+    }
+
+    /**
+     * A GET written byte by byte to 127.0.0.1:{@code port}, with one {@code baggage} line per value given;
+     * returns the line of the response's body that starts with {@code context=} (else the whole body).
+     */
+    static String raw(int port, String... baggage) throws IOException {
+        StringBuilder request = new StringBuilder("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+        for (String line : baggage) {
+            request.append("baggage: ").append(line).append("\r\n");
+        }
+        request.append("Connection: close\r\n\r\n");
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String body = response.substring(response.indexOf("\r\n\r\n") + 4);
+            // A chunked body has the chunk sizes on lines of their own.
+            for (String line : body.split("\r\n")) {
+                if (line.startsWith("context=")) {
+                    return line;
+                }
+            }
+            return body;
+        }
+    }
+}
