@@ -21,7 +21,11 @@ import java.util.Set;
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
  * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
  * which {@code CoyoteAdapter.service} (the request's own task, family {@code tomcat}) calls with the
- * parsed request before the container's pipeline, and never for an asynchronous dispatch.
+ * parsed request before the container's pipeline, and never for an asynchronous dispatch. Jetty 12's
+ * {@code Server.handle}, which {@code HttpChannelState$HandlerInvoker.run} (the request's own task,
+ * family {@code jetty}) calls. Undertow's {@code Connectors.executeRootHandler}, which runs a request's
+ * root handler inside the I/O event's task (family {@code undertow}) or, for a dispatched handler,
+ * inside a worker's task that already carries the entries.
  */
 final class BaggageInstrumentation implements HandOffFamily {
 
@@ -65,6 +69,16 @@ final class BaggageInstrumentation implements HandOffFamily {
                     "(Lorg/apache/coyote/Request;Lorg/apache/catalina/connector/Request;"
                             + "Lorg/apache/coyote/Response;Lorg/apache/catalina/connector/Response;)")
                     .enter(Hooks.tomcatRequestParsed(Arg.parameter(0))).build());
+        }
+        if (!options.list("baggage.in").isEmpty() && options.on("jetty")) {
+            plan.add("org/eclipse/jetty/server/Server", MethodHook.on("handle",
+                    "(Lorg/eclipse/jetty/server/Request;Lorg/eclipse/jetty/server/Response;Lorg/eclipse/jetty/util/Callback;)Z")
+                    .enter(Hooks.jettyRequestStarts(Arg.parameter(0))).build());
+        }
+        if (!options.list("baggage.in").isEmpty() && options.on("undertow")) {
+            plan.add("io/undertow/server/Connectors", MethodHook.on("executeRootHandler",
+                    "(Lio/undertow/server/HttpHandler;Lio/undertow/server/HttpServerExchange;)V").includingStatic()
+                    .enter(Hooks.undertowRequestStarts(Arg.parameter(1))).build());
         }
     }
 }

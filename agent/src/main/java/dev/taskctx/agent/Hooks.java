@@ -203,6 +203,14 @@ final class Hooks {
         return new Call("tomcatRequestParsed", "(" + OBJECT + ")V", coyoteRequest);
     }
 
+    static Call jettyRequestStarts(Arg request) {
+        return new Call("jettyRequestStarts", "(" + OBJECT + ")V", request);
+    }
+
+    static Call undertowRequestStarts(Arg exchange) {
+        return new Call("undertowRequestStarts", "(" + OBJECT + ")V", exchange);
+    }
+
     /** The {@code HttpURLConnection} {@code this} is about to connect. */
     static Call urlConnectionConnects() {
         return new Call("urlConnectionConnects", "(" + OBJECT + ")V", Arg.THIS);

@@ -400,6 +400,31 @@ public final class AgentHooks {
     }
 
     /**
+     * Jetty's {@code Server.handle} begins a request, inside its own task (family {@code jetty}): the
+     * entries of its {@code baggage} header allowed in are set in its context ({@link BaggageRules}).
+     */
+    public static void jettyRequestStarts(Object request) {
+        try {
+            ServerBaggage.applyJetty(request);
+        } catch (Throwable ignored) {
+            // the request runs without its baggage
+        }
+    }
+
+    /**
+     * Undertow's {@code Connectors.executeRootHandler} runs a request's handler, inside the I/O event's
+     * task or a worker's (family {@code undertow}): the entries of its {@code baggage} header allowed in
+     * are set in its context ({@link BaggageRules}).
+     */
+    public static void undertowRequestStarts(Object exchange) {
+        try {
+            ServerBaggage.applyUndertow(exchange);
+        } catch (Throwable ignored) {
+            // the request runs without its baggage
+        }
+    }
+
+    /**
      * The JDK's {@code HttpURLConnection} is entering {@code connect}, {@code getInputStream} or
      * {@code getOutputStream}: {@code connection} gets the {@code baggage} header its host may receive
      * ({@link BaggageRules}), unless it is connected already.

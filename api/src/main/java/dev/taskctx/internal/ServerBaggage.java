@@ -1,0 +1,90 @@
+package dev.taskctx.internal;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.reflect.Method;
+
+/**
+ * Jetty's and Undertow's inbound requests: the {@code baggage} lines of a Jetty 12 core
+ * {@code org.eclipse.jetty.server.Request} ({@code getHeaders().getValuesList("baggage")}) and of an
+ * Undertow {@code HttpServerExchange} ({@code getRequestHeaders().get("baggage")}), both compared
+ * ignoring case by the server. The core never links to either: the public methods are found on the
+ * request's public interface or class and kept for its runtime class (one class per server, so a
+ * second copy in another class loader replaces them).
+ */
+final class ServerBaggage {
+
+    private static volatile Handles jetty;
+    private static volatile Handles undertow;
+
+    private ServerBaggage() {
+    }
+
+    /** Sets the allowed entries of a Jetty request's {@code baggage} header in the current context. */
+    static void applyJetty(Object request) throws Throwable {
+        Handles h = jetty;
+        if (h == null || h.requestClass != request.getClass()) {
+            Class<?> api = publicType(request.getClass(), "org.eclipse.jetty.server.Request");
+            h = new Handles(request.getClass(), api.getMethod("getHeaders"), "getValuesList");
+            jetty = h;
+        }
+        apply(h, request);
+    }
+
+    /** Sets the allowed entries of an Undertow exchange's {@code baggage} header in the current context. */
+    static void applyUndertow(Object exchange) throws Throwable {
+        Handles h = undertow;
+        if (h == null || h.requestClass != exchange.getClass()) {
+            h = new Handles(exchange.getClass(), exchange.getClass().getMethod("getRequestHeaders"), "get");
+            undertow = h;
+        }
+        apply(h, exchange);
+    }
+
+    private static void apply(Handles h, Object request) throws Throwable {
+        // Jetty's List of lines, Undertow's HeaderValues (a Deque of lines), or null: no header.
+        Object lines = h.values.invokeExact(h.headers.invokeExact(request), "baggage");
+        if (lines instanceof Iterable) {
+            BaggageRules.applyInbound(((Iterable<?>) lines).iterator());
+        }
+    }
+
+    /** The public interface named {@code name} that {@code type} implements, directly or through its super types. */
+    private static Class<?> publicType(Class<?> type, String name) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            Class<?> found = publicInterface(c, name);
+            if (found != null) {
+                return found;
+            }
+        }
+        throw new IllegalArgumentException(type + " does not implement " + name);
+    }
+
+    private static Class<?> publicInterface(Class<?> type, String name) {
+        for (Class<?> implemented : type.getInterfaces()) {
+            if (implemented.getName().equals(name)) {
+                return implemented;
+            }
+            Class<?> found = publicInterface(implemented, name);
+            if (found != null) {
+                return found;
+            }
+        }
+        return null;
+    }
+
+    private static final class Handles {
+        final Class<?> requestClass;
+        final MethodHandle headers;
+        final MethodHandle values;
+
+        Handles(Class<?> requestClass, Method getHeaders, String valuesMethod) throws ReflectiveOperationException {
+            this.requestClass = requestClass;
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            headers = lookup.unreflect(getHeaders).asType(MethodType.methodType(Object.class, Object.class));
+            values = lookup.unreflect(getHeaders.getReturnType().getMethod(valuesMethod, String.class))
+                    .asType(MethodType.methodType(Object.class, Object.class, String.class));
+        }
+    }
+}
