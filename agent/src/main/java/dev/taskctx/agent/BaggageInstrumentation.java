@@ -25,7 +25,9 @@ import java.util.Set;
  * {@code Server.handle}, which {@code HttpChannelState$HandlerInvoker.run} (the request's own task,
  * family {@code jetty}) calls. Undertow's {@code Connectors.executeRootHandler}, which runs a request's
  * root handler inside the I/O event's task (family {@code undertow}) or, for a dispatched handler,
- * inside a worker's task that already carries the entries.
+ * inside a worker's task that already carries the entries. Vert.x's {@code Http1xServerRequest.handleBegin},
+ * which its connection calls inside the request's own event or pipelined dispatch (family {@code vertx})
+ * before it emits the request to its handler.
  */
 final class BaggageInstrumentation implements HandOffFamily {
 
@@ -79,6 +81,10 @@ final class BaggageInstrumentation implements HandOffFamily {
             plan.add("io/undertow/server/Connectors", MethodHook.on("executeRootHandler",
                     "(Lio/undertow/server/HttpHandler;Lio/undertow/server/HttpServerExchange;)V").includingStatic()
                     .enter(Hooks.undertowRequestStarts(Arg.parameter(1))).build());
+        }
+        if (!options.list("baggage.in").isEmpty() && options.on("vertx")) {
+            plan.add("io/vertx/core/http/impl/Http1xServerRequest",
+                    MethodHook.on("handleBegin", "(Z)V").enter(Hooks.vertxRequestBegins()).build());
         }
     }
 }

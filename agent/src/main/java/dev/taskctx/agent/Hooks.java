@@ -211,6 +211,10 @@ final class Hooks {
         return new Call("undertowRequestStarts", "(" + OBJECT + ")V", exchange);
     }
 
+    static Call vertxRequestBegins() {
+        return new Call("vertxRequestBegins", "(" + OBJECT + ")V", Arg.THIS);
+    }
+
     /** The {@code HttpURLConnection} {@code this} is about to connect. */
     static Call urlConnectionConnects() {
         return new Call("urlConnectionConnects", "(" + OBJECT + ")V", Arg.THIS);

@@ -425,6 +425,19 @@ public final class AgentHooks {
     }
 
     /**
+     * A Vert.x HTTP/1 request begins ({@code Http1xServerRequest.handleBegin}, in the connection's event
+     * or pipelined dispatch, family {@code vertx}), before its handler is emitted: the entries of its
+     * {@code baggage} header allowed in are set in its context ({@link BaggageRules}).
+     */
+    public static void vertxRequestBegins(Object request) {
+        try {
+            ServerBaggage.applyVertx(request);
+        } catch (Throwable ignored) {
+            // the request runs without its baggage
+        }
+    }
+
+    /**
      * The JDK's {@code HttpURLConnection} is entering {@code connect}, {@code getInputStream} or
      * {@code getOutputStream}: {@code connection} gets the {@code baggage} header its host may receive
      * ({@link BaggageRules}), unless it is connected already.

@@ -6,10 +6,11 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 
 /**
- * Jetty's and Undertow's inbound requests: the {@code baggage} lines of a Jetty 12 core
- * {@code org.eclipse.jetty.server.Request} ({@code getHeaders().getValuesList("baggage")}) and of an
- * Undertow {@code HttpServerExchange} ({@code getRequestHeaders().get("baggage")}), both compared
- * ignoring case by the server. The core never links to either: the public methods are found on the
+ * Jetty's, Undertow's and Vert.x's inbound requests: the {@code baggage} lines of a Jetty 12 core
+ * {@code org.eclipse.jetty.server.Request} ({@code getHeaders().getValuesList("baggage")}), of an
+ * Undertow {@code HttpServerExchange} ({@code getRequestHeaders().get("baggage")}) and of a Vert.x
+ * {@code HttpServerRequest} ({@code headers().getAll("baggage")}), names compared ignoring case by the
+ * server. The core never links to either: the public methods are found on the
  * request's public interface or class and kept for its runtime class (one class per server, so a
  * second copy in another class loader replaces them).
  */
@@ -17,6 +18,7 @@ final class ServerBaggage {
 
     private static volatile Handles jetty;
     private static volatile Handles undertow;
+    private static volatile Handles vertx;
 
     private ServerBaggage() {
     }
@@ -42,8 +44,19 @@ final class ServerBaggage {
         apply(h, exchange);
     }
 
+    /** Sets the allowed entries of a Vert.x request's {@code baggage} header in the current context. */
+    static void applyVertx(Object request) throws Throwable {
+        Handles h = vertx;
+        if (h == null || h.requestClass != request.getClass()) {
+            Class<?> api = publicType(request.getClass(), "io.vertx.core.http.HttpServerRequest");
+            h = new Handles(request.getClass(), api.getMethod("headers"), "getAll");
+            vertx = h;
+        }
+        apply(h, request);
+    }
+
     private static void apply(Handles h, Object request) throws Throwable {
-        // Jetty's List of lines, Undertow's HeaderValues (a Deque of lines), or null: no header.
+        // Jetty's and Vert.x's List of lines, Undertow's HeaderValues (a Deque of lines), or null: no header.
         Object lines = h.values.invokeExact(h.headers.invokeExact(request), "baggage");
         if (lines instanceof Iterable) {
             BaggageRules.applyInbound(((Iterable<?>) lines).iterator());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.taskctx.TaskContext;
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
+import io.vertx.core.Vertx;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Inbound W3C baggage on Jetty 12 and Undertow, in the JVMs started with
+ * Inbound W3C baggage on Jetty 12, Undertow and Vert.x, in the JVMs started with
  * {@code -javaagent:taskctx.jar=baggage.in=rid;user}: a request's allowed {@code baggage} entries are
  * in its context (decoded), and in what it hands off; other keys never are; the next request on the
  * same keep-alive connection, without the header, starts empty.
@@ -38,6 +39,7 @@ class ServerBaggageTest {
     private final ExecutorService pool = Executors.newFixedThreadPool(2);
     private Server jetty;
     private Undertow undertow;
+    private Vertx vertx;
 
     @AfterEach
     void stop() throws Exception {
@@ -47,6 +49,9 @@ class ServerBaggageTest {
         }
         if (undertow != null) {
             undertow.stop();
+        }
+        if (vertx != null) {
+            vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -87,6 +92,15 @@ class ServerBaggageTest {
                 }).build();
         undertow.start();
         assertBaggageArrives(((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort());
+    }
+
+    @Test
+    void vertxRequestStartsWithItsAllowedBaggage() throws Exception {
+        vertx = Vertx.vertx();
+        int port = vertx.createHttpServer()
+                .requestHandler(request -> request.response().putHeader("Content-Type", "text/plain").end(seen()))
+                .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).actualPort();
+        assertBaggageArrives(port);
     }
 
     private static void assertBaggageArrives(int port) throws Exception {
