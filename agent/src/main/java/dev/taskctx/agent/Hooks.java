@@ -122,8 +122,16 @@ final class Hooks {
      * it returns or throws.
      */
     static MethodHook inboundDispatch(String method, String descriptor) {
-        return MethodHook.on(method, descriptor)
-                .enter(new Call("beginInboundDispatch", "()" + SNAPSHOT), MethodHook.Result.KEEP)
+        return inboundDispatch(MethodHook.on(method, descriptor));
+    }
+
+    /** {@link #inboundDispatch(String, String)} on a static method (a codec's loop over what it decoded). */
+    static MethodHook inboundDispatchStatic(String method, String descriptor) {
+        return inboundDispatch(MethodHook.on(method, descriptor).includingStatic());
+    }
+
+    private static MethodHook inboundDispatch(MethodHook.Builder hook) {
+        return hook.enter(new Call("beginInboundDispatch", "()" + SNAPSHOT), MethodHook.Result.KEEP)
                 .exitAlways(endTask())
                 .build();
     }

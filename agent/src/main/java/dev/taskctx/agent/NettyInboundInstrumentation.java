@@ -9,7 +9,10 @@ package dev.taskctx.agent;
  * channels, in Netty 4.1 and 4.2 alike; {@code ctx.fire*} then carries it along the handlers within that
  * task. The pipeline, not the loop, is the boundary: the loop also runs tasks, which keep their
  * submitter's context. Only the {@code ChannelPipeline}-returning forms are hooked: the bridges call
- * them. Matched by class name; the agent never links to Netty.
+ * them. A decoder ({@code ByteToMessageDecoder}: HTTP's, TLS's, any frame decoder) hands the messages
+ * of one decode on in one call of its static {@code fireChannelRead}; HTTP/1.1's decodes one request at
+ * a time, so each call is a task too, and requests pipelined in one read start empty one by one.
+ * Matched by class name; the agent never links to Netty.
  */
 final class NettyInboundInstrumentation implements HandOffFamily {
 
@@ -32,5 +35,9 @@ final class NettyInboundInstrumentation implements HandOffFamily {
                 Hooks.inboundDispatch("fireChannelRead", "(Ljava/lang/Object;)" + PIPELINE),
                 Hooks.inboundDispatch("fireChannelReadComplete", "()" + PIPELINE),
                 Hooks.inboundDispatch("fireChannelWritabilityChanged", "()" + PIPELINE));
+        // One read may hold several pipelined requests, which the decoder hands on one after another
+        // inside that one event: each batch a decode produced (one request, with its last content) is a
+        // task of its own, so that a request never starts with what the previous one in the read set.
+        plan.add("io/netty/handler/codec/ByteToMessageDecoder", Hooks.inboundDispatchStatic("fireChannelRead", null));
     }
 }

@@ -24,6 +24,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,7 @@ abstract class ServerContract {
 
     private static final int WAVE = 50;
     private static final int KEEP_ALIVE = 20;
+    private static final int PIPELINED = 20;
 
     protected final RequestProbe probe = new RequestProbe();
     /** The port of a server that {@link #startInsideRequestHolding} started. */
@@ -144,6 +146,54 @@ abstract class ServerContract {
                     System.gc();
                     return payload.get() == null;
                 });
+    }
+
+    /**
+     * Requests pipelined on one connection (written at once): each starts empty, whichever thread
+     * parses or runs it, also one a server takes up from the code that ends the previous response.
+     */
+    @Test
+    void pipelinedRequestsEachStartEmpty() throws Exception {
+        int port = start();
+        List<String> ids = IntStream.range(0, PIPELINED).mapToObj(i -> "piped-" + i).toList();
+        List<String> expected = ids.stream().map(id -> {
+            String seen = RequestProbe.expected(id);
+            return seen + " " + seen + " " + seen;
+        }).toList();
+        assertThat(answers(port, ids, true)).isEqualTo(expected);
+        assertThat(probe.problems).isEmpty();
+    }
+
+    /**
+     * The bodies of the requests {@code ids} on one connection, in order: sent all in one write when
+     * {@code pipelined}, else each after the previous answer.
+     */
+    protected static List<String> answers(int port, List<String> ids, boolean pipelined) throws IOException {
+        List<String> bodies = new ArrayList<>();
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = new BufferedInputStream(socket.getInputStream());
+            StringBuilder requests = new StringBuilder();
+            for (String id : ids) {
+                requests.append("GET /request HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\n")
+                        .append(RequestProbe.ID_HEADER).append(": ").append(id).append("\r\n\r\n");
+                if (!pipelined) {
+                    out.write(requests.toString().getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    requests.setLength(0);
+                    bodies.add(readResponse(in));
+                }
+            }
+            if (pipelined) {
+                out.write(requests.toString().getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                for (int i = 0; i < ids.size(); i++) {
+                    bodies.add(readResponse(in));
+                }
+            }
+        }
+        return bodies;
     }
 
     private static String expectedBody(String id) {

@@ -6,16 +6,9 @@ import io.undertow.Undertow;
 import io.undertow.server.HttpHandler;
 import io.undertow.server.HttpServerExchange;
 import io.undertow.util.Headers;
-import java.io.BufferedInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -25,7 +18,6 @@ import org.junit.jupiter.api.Test;
  */
 abstract class UndertowServerTest extends ServerContract {
 
-    private static final int PIPELINED = 20;
 
     private Undertow undertow;
 
@@ -61,47 +53,5 @@ abstract class UndertowServerTest extends ServerContract {
         exchange.getResponseSender().send(body);
     }
 
-    @Test
-    void pipelinedRequestsEachStartEmpty() throws Exception {
-        int port = start();
-        List<String> ids = IntStream.range(0, PIPELINED).mapToObj(i -> "piped-" + i).toList();
-        List<String> expected = ids.stream().map(id -> {
-            String seen = RequestProbe.expected(id);
-            return seen + " " + seen + " " + seen;
-        }).toList();
-        assertThat(answers(port, ids, true)).isEqualTo(expected);
-        assertThat(probe.problems).isEmpty();
-    }
 
-    /**
-     * The bodies of the requests {@code ids} on one connection, in order: sent all in one write when
-     * {@code pipelined}, else each after the previous answer.
-     */
-    protected static List<String> answers(int port, List<String> ids, boolean pipelined) throws IOException {
-        List<String> bodies = new ArrayList<>();
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(60_000);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            StringBuilder requests = new StringBuilder();
-            for (String id : ids) {
-                requests.append("GET /request HTTP/1.1\r\nHost: 127.0.0.1:").append(port).append("\r\n")
-                        .append(RequestProbe.ID_HEADER).append(": ").append(id).append("\r\n\r\n");
-                if (!pipelined) {
-                    out.write(requests.toString().getBytes(StandardCharsets.US_ASCII));
-                    out.flush();
-                    requests.setLength(0);
-                    bodies.add(readResponse(in));
-                }
-            }
-            if (pipelined) {
-                out.write(requests.toString().getBytes(StandardCharsets.US_ASCII));
-                out.flush();
-                for (int i = 0; i < ids.size(); i++) {
-                    bodies.add(readResponse(in));
-                }
-            }
-        }
-        return bodies;
-    }
 }
