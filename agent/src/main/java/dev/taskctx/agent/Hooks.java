@@ -125,9 +125,15 @@ final class Hooks {
         return inboundDispatch(MethodHook.on(method, descriptor));
     }
 
-    /** {@link #inboundDispatch(String, String)} on a static method (a codec's loop over what it decoded). */
-    static MethodHook inboundDispatchStatic(String method, String descriptor) {
-        return inboundDispatch(MethodHook.on(method, descriptor).includingStatic());
+    /**
+     * {@link #inboundDispatch(String, String)} on a decoder's static loop over what one decode produced
+     * ({@code messages}): an HTTP request among them brings in its allowed baggage.
+     */
+    static MethodHook decodedDispatch(String method, Arg messages) {
+        return MethodHook.on(method, null).includingStatic()
+                .enter(new Call("beginDecodedDispatch", "(" + OBJECT + ")" + SNAPSHOT, messages), MethodHook.Result.KEEP)
+                .exitAlways(endTask())
+                .build();
     }
 
     private static MethodHook inboundDispatch(MethodHook.Builder hook) {

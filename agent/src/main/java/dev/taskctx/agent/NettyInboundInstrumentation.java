@@ -1,5 +1,7 @@
 package dev.taskctx.agent;
 
+import dev.taskctx.agent.MethodHook.Arg;
+
 /**
  * Netty servers (plain Netty, Reactor Netty, Spring WebFlux on it): handlers run inline on the channel's
  * event loop, and so does a reactive handler subscribed in {@code channelRead}; each inbound event is a
@@ -11,7 +13,8 @@ package dev.taskctx.agent;
  * submitter's context. Only the {@code ChannelPipeline}-returning forms are hooked: the bridges call
  * them. A decoder ({@code ByteToMessageDecoder}: HTTP's, TLS's, any frame decoder) hands the messages
  * of one decode on in one call of its static {@code fireChannelRead}; HTTP/1.1's decodes one request at
- * a time, so each call is a task too, and requests pipelined in one read start empty one by one.
+ * a time, so each call is a task too, and requests pipelined in one read start empty one by one; with
+ * {@code baggage.in}, an HTTP request among the messages brings in its allowed {@code baggage} entries.
  * Matched by class name; the agent never links to Netty.
  */
 final class NettyInboundInstrumentation implements HandOffFamily {
@@ -38,6 +41,6 @@ final class NettyInboundInstrumentation implements HandOffFamily {
         // One read may hold several pipelined requests, which the decoder hands on one after another
         // inside that one event: each batch a decode produced (one request, with its last content) is a
         // task of its own, so that a request never starts with what the previous one in the read set.
-        plan.add("io/netty/handler/codec/ByteToMessageDecoder", Hooks.inboundDispatchStatic("fireChannelRead", null));
+        plan.add("io/netty/handler/codec/ByteToMessageDecoder", Hooks.decodedDispatch("fireChannelRead", Arg.parameter(1)));
     }
 }

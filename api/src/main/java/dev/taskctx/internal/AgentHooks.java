@@ -254,6 +254,18 @@ public final class AgentHooks {
         }
     }
 
+    /**
+     * A Netty decoder hands on what one decode produced ({@code messages}): a dispatch of its own, as
+     * {@link #beginInboundDispatch}, with an HTTP request's allowed baggage; returns what {@link #endTask} puts back.
+     */
+    public static Snapshot beginDecodedDispatch(Object messages) {
+        try {
+            return TaskRuns.beginDecodedDispatch(messages);
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
     /** A task's begin hook ended; {@code previous} is what it returned. */
     public static void endTask(Snapshot previous) {
         try {

@@ -36,6 +36,11 @@ public final class BaggageRules {
         current = new BaggageRules(List.copyOf(inbound), List.copyOf(outbound), Set.copyOf(hosts));
     }
 
+    /** Whether inbound entries are applied at all ({@code baggage.in} is set): one read. */
+    static boolean appliesInbound() {
+        return !current.inbound.isEmpty();
+    }
+
     /**
      * An inbound request's header lines: the entries of its {@code baggage} values with keys in
      * {@code baggage.in} are set in the current context, which the server's dispatch made empty.

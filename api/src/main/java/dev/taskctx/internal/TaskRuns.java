@@ -94,4 +94,17 @@ final class TaskRuns {
     static Snapshot beginInboundDispatch() {
         return Propagation.install(Snapshot.empty());
     }
+
+    /**
+     * {@link #beginInboundDispatch} for what one decode of a Netty decoder produced ({@code messages}, a
+     * {@code List}); where {@code baggage.in} is set, an HTTP request among them brings in its allowed
+     * {@code baggage} entries ({@link NettyBaggage}).
+     */
+    static Snapshot beginDecodedDispatch(Object messages) throws Throwable {
+        Snapshot previous = Propagation.install(Snapshot.empty());
+        if (BaggageRules.appliesInbound()) {
+            NettyBaggage.applyInbound(messages);
+        }
+        return previous;
+    }
 }

@@ -6,6 +6,7 @@ import dev.taskctx.TaskContext;
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
 import io.vertx.core.Vertx;
+import reactor.core.publisher.Mono;
 import java.io.BufferedInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,7 +29,7 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
- * Inbound W3C baggage on Jetty 12, Undertow and Vert.x, in the JVMs started with
+ * Inbound W3C baggage on Jetty 12, Undertow, Vert.x and Reactor Netty, in the JVMs started with
  * {@code -javaagent:taskctx.jar=baggage.in=rid;user}: a request's allowed {@code baggage} entries are
  * in its context (decoded), and in what it hands off; other keys never are; the next request on the
  * same keep-alive connection, without the header, starts empty.
@@ -40,6 +41,7 @@ class ServerBaggageTest {
     private Server jetty;
     private Undertow undertow;
     private Vertx vertx;
+    private ReactorNettyServer reactorNetty;
 
     @AfterEach
     void stop() throws Exception {
@@ -49,6 +51,9 @@ class ServerBaggageTest {
         }
         if (undertow != null) {
             undertow.stop();
+        }
+        if (reactorNetty != null) {
+            reactorNetty.stop();
         }
         if (vertx != null) {
             vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -101,6 +106,14 @@ class ServerBaggageTest {
                 .requestHandler(request -> request.response().putHeader("Content-Type", "text/plain").end(seen()))
                 .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).actualPort();
         assertBaggageArrives(port);
+    }
+
+    /** Reactor Netty (so WebFlux on it, and any server on Netty's HTTP codec): the decoded request's dispatch. */
+    @Test
+    void reactorNettyRequestStartsWithItsAllowedBaggage() throws Exception {
+        reactorNetty = new ReactorNettyServer("baggage-it",
+                http -> http.handle((request, response) -> response.sendString(Mono.fromSupplier(this::seen))));
+        assertBaggageArrives(reactorNetty.port());
     }
 
     private static void assertBaggageArrives(int port) throws Exception {
