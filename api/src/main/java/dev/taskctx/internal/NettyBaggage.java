@@ -21,7 +21,7 @@ final class NettyBaggage {
     private static final ClassValue<Object> HANDLES = new ClassValue<>() {
         @Override
         protected Object computeValue(Class<?> type) {
-            Class<?> api = publicInterface(type);
+            Class<?> api = ServerBaggage.implemented(type, HTTP_REQUEST);
             if (api == null) {
                 return NOT_A_REQUEST;
             }
@@ -56,32 +56,6 @@ final class NettyBaggage {
                 return;
             }
         }
-    }
-
-    /** Netty's public {@code HttpRequest} interface if {@code type} implements it, else null. */
-    private static Class<?> publicInterface(Class<?> type) {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            for (Class<?> implemented : c.getInterfaces()) {
-                Class<?> found = implemented.getName().equals(HTTP_REQUEST) ? implemented : publicInterfaceOf(implemented);
-                if (found != null) {
-                    return found;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static Class<?> publicInterfaceOf(Class<?> type) {
-        for (Class<?> implemented : type.getInterfaces()) {
-            if (implemented.getName().equals(HTTP_REQUEST)) {
-                return implemented;
-            }
-            Class<?> found = publicInterfaceOf(implemented);
-            if (found != null) {
-                return found;
-            }
-        }
-        return null;
     }
 
     private static final class Handles {

@@ -65,13 +65,22 @@ final class ServerBaggage {
 
     /** The public interface named {@code name} that {@code type} implements, directly or through its super types. */
     private static Class<?> publicType(Class<?> type, String name) {
+        Class<?> found = implemented(type, name);
+        if (found == null) {
+            throw new IllegalArgumentException(type + " does not implement " + name);
+        }
+        return found;
+    }
+
+    /** The interface named {@code name} that {@code type} or a super type implements, or null. */
+    static Class<?> implemented(Class<?> type, String name) {
         for (Class<?> c = type; c != null; c = c.getSuperclass()) {
             Class<?> found = publicInterface(c, name);
             if (found != null) {
                 return found;
             }
         }
-        throw new IllegalArgumentException(type + " does not implement " + name);
+        return null;
     }
 
     private static Class<?> publicInterface(Class<?> type, String name) {
