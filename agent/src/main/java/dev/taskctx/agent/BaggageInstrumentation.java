@@ -27,7 +27,9 @@ import java.util.Set;
  * root handler inside the I/O event's task (family {@code undertow}) or, for a dispatched handler,
  * inside a worker's task that already carries the entries. Vert.x's {@code Http1xServerRequest.handleBegin},
  * which its connection calls inside the request's own event or pipelined dispatch (family {@code vertx})
- * before it emits the request to its handler.
+ * before it emits the request to its handler. Helidon's {@code Http1ServerRequest} constructor (its
+ * fourth parameter, the request's headers), which runs inside the request's {@code route} (family
+ * {@code helidon}) before its routing.
  */
 final class BaggageInstrumentation implements HandOffFamily {
 
@@ -85,6 +87,10 @@ final class BaggageInstrumentation implements HandOffFamily {
         if (!options.list("baggage.in").isEmpty() && options.on("vertx")) {
             plan.add("io/vertx/core/http/impl/Http1xServerRequest",
                     MethodHook.on("handleBegin", "(Z)V").enter(Hooks.vertxRequestBegins()).build());
+        }
+        if (!options.list("baggage.in").isEmpty() && options.on("helidon")) {
+            plan.add("io/helidon/webserver/http1/Http1ServerRequest", MethodHook.on("<init>", null)
+                    .exitOnReturn(Hooks.helidonRequestMade(Arg.parameter(3))).build());
         }
     }
 }

@@ -229,6 +229,10 @@ final class Hooks {
         return new Call("vertxRequestBegins", "(" + OBJECT + ")V", Arg.THIS);
     }
 
+    static Call helidonRequestMade(Arg headers) {
+        return new Call("helidonRequestMade", "(" + OBJECT + ")V", headers);
+    }
+
     /** The {@code HttpURLConnection} {@code this} is about to connect. */
     static Call urlConnectionConnects() {
         return new Call("urlConnectionConnects", "(" + OBJECT + ")V", Arg.THIS);

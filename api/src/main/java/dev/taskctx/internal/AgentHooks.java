@@ -450,6 +450,19 @@ public final class AgentHooks {
     }
 
     /**
+     * A Helidon HTTP/1 request was made ({@code Http1ServerRequest}'s constructor, inside the request's
+     * {@code route}, family {@code helidon}) with its {@code headers}: the entries of its {@code baggage}
+     * header allowed in are set in its context ({@link BaggageRules}).
+     */
+    public static void helidonRequestMade(Object headers) {
+        try {
+            ServerBaggage.applyHelidon(headers);
+        } catch (Throwable ignored) {
+            // the request runs without its baggage
+        }
+    }
+
+    /**
      * The JDK's {@code HttpURLConnection} is entering {@code connect}, {@code getInputStream} or
      * {@code getOutputStream}: {@code connection} gets the {@code baggage} header its host may receive
      * ({@link BaggageRules}), unless it is connected already.

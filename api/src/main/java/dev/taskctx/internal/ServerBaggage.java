@@ -6,11 +6,11 @@ import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
 
 /**
- * Jetty's, Undertow's and Vert.x's inbound requests: the {@code baggage} lines of a Jetty 12 core
+ * Jetty's, Undertow's, Vert.x's and Helidon's inbound requests: the {@code baggage} lines of a Jetty 12 core
  * {@code org.eclipse.jetty.server.Request} ({@code getHeaders().getValuesList("baggage")}), of an
  * Undertow {@code HttpServerExchange} ({@code getRequestHeaders().get("baggage")}) and of a Vert.x
  * {@code HttpServerRequest} ({@code headers().getAll("baggage")}), names compared ignoring case by the
- * server. The core never links to either: the public methods are found on the
+ * server; and of a Helidon {@code Headers} (the {@code Header} named {@code baggage}, its {@code allValues()}). The core never links to either: the public methods are found on the
  * request's public interface or class and kept for its runtime class (one class per server, so a
  * second copy in another class loader replaces them).
  */
@@ -19,6 +19,7 @@ final class ServerBaggage {
     private static volatile Handles jetty;
     private static volatile Handles undertow;
     private static volatile Handles vertx;
+    private static volatile Handles helidon;
 
     private ServerBaggage() {
     }
@@ -53,6 +54,32 @@ final class ServerBaggage {
             vertx = h;
         }
         apply(h, request);
+    }
+
+    /**
+     * Sets the allowed entries of a Helidon request's {@code baggage} header (its {@code io.helidon.http.Headers},
+     * an {@code Iterable} of {@code Header}s, each with its {@code name()} and {@code allValues()}) in the
+     * current context.
+     */
+    static void applyHelidon(Object headers) throws Throwable {
+        if (!(headers instanceof Iterable)) {
+            return;
+        }
+        for (Object header : (Iterable<?>) headers) {
+            Handles h = helidon;
+            if (h == null || h.requestClass != header.getClass()) {
+                Class<?> api = publicType(header.getClass(), "io.helidon.http.Header");
+                h = new Handles(header.getClass(), api.getMethod("name"), api.getMethod("allValues"));
+                helidon = h;
+            }
+            if ("baggage".equalsIgnoreCase((String) (Object) h.headers.invokeExact(header))) {
+                Object lines = h.values.invokeExact(header);
+                if (lines instanceof Iterable) {
+                    BaggageRules.applyInbound(((Iterable<?>) lines).iterator());
+                }
+                return;
+            }
+        }
     }
 
     private static void apply(Handles h, Object request) throws Throwable {
@@ -100,6 +127,14 @@ final class ServerBaggage {
         final Class<?> requestClass;
         final MethodHandle headers;
         final MethodHandle values;
+
+        /** For a header: its name and its values, both without arguments. */
+        Handles(Class<?> headerClass, Method name, Method values) throws ReflectiveOperationException {
+            this.requestClass = headerClass;
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            headers = lookup.unreflect(name).asType(MethodType.methodType(Object.class, Object.class));
+            this.values = lookup.unreflect(values).asType(MethodType.methodType(Object.class, Object.class));
+        }
 
         Handles(Class<?> requestClass, Method getHeaders, String valuesMethod) throws ReflectiveOperationException {
             this.requestClass = requestClass;

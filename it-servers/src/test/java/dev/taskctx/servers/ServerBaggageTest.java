@@ -1,21 +1,9 @@
 package dev.taskctx.servers;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import dev.taskctx.TaskContext;
 import io.undertow.Undertow;
 import io.undertow.util.Headers;
 import io.vertx.core.Vertx;
-import reactor.core.publisher.Mono;
-import java.io.BufferedInputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
-import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -27,6 +15,7 @@ import org.eclipse.jetty.util.Callback;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
 /**
  * Inbound W3C baggage on Jetty 12, Undertow, Vert.x and Reactor Netty, in the JVMs started with
@@ -37,7 +26,7 @@ import org.junit.jupiter.api.Test;
 @Tag("baggage")
 class ServerBaggageTest {
 
-    private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    private final BaggageProbe probe = new BaggageProbe();
     private Server jetty;
     private Undertow undertow;
     private Vertx vertx;
@@ -45,7 +34,7 @@ class ServerBaggageTest {
 
     @AfterEach
     void stop() throws Exception {
-        pool.shutdownNow();
+        probe.close();
         if (jetty != null) {
             jetty.stop();
         }
@@ -60,16 +49,6 @@ class ServerBaggageTest {
         }
     }
 
-    /** What the request's context holds, and what a pool task it hands off sees. */
-    private String seen() {
-        String own = new TreeMap<>(TaskContext.asMap()).toString();
-        try {
-            return own + " " + pool.submit(() -> new TreeMap<>(TaskContext.asMap()).toString()).get(10, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            return e.toString();
-        }
-    }
-
     @Test
     void jettyRequestStartsWithItsAllowedBaggage() throws Exception {
         jetty = new Server();
@@ -80,12 +59,12 @@ class ServerBaggageTest {
         jetty.setHandler(new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
-                Content.Sink.write(response, true, seen(), callback);
+                Content.Sink.write(response, true, probe.seen(), callback);
                 return true;
             }
         });
         jetty.start();
-        assertBaggageArrives(connector.getLocalPort());
+        BaggageProbe.assertBaggageArrives(connector.getLocalPort());
     }
 
     @Test
@@ -93,47 +72,27 @@ class ServerBaggageTest {
         undertow = Undertow.builder().setIoThreads(1).setWorkerThreads(2).addHttpListener(0, "127.0.0.1")
                 .setHandler(exchange -> {
                     exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
-                    exchange.getResponseSender().send(seen());
+                    exchange.getResponseSender().send(probe.seen());
                 }).build();
         undertow.start();
-        assertBaggageArrives(((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort());
+        BaggageProbe.assertBaggageArrives(((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort());
     }
 
     @Test
     void vertxRequestStartsWithItsAllowedBaggage() throws Exception {
         vertx = Vertx.vertx();
         int port = vertx.createHttpServer()
-                .requestHandler(request -> request.response().putHeader("Content-Type", "text/plain").end(seen()))
+                .requestHandler(request -> request.response().putHeader("Content-Type", "text/plain").end(probe.seen()))
                 .listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS).actualPort();
-        assertBaggageArrives(port);
+        BaggageProbe.assertBaggageArrives(port);
     }
 
     /** Reactor Netty (so WebFlux on it, and any server on Netty's HTTP codec): the decoded request's dispatch. */
     @Test
     void reactorNettyRequestStartsWithItsAllowedBaggage() throws Exception {
         reactorNetty = new ReactorNettyServer("baggage-it",
-                http -> http.handle((request, response) -> response.sendString(Mono.fromSupplier(this::seen))));
-        assertBaggageArrives(reactorNetty.port());
+                http -> http.handle((request, response) -> response.sendString(Mono.fromSupplier(probe::seen))));
+        BaggageProbe.assertBaggageArrives(reactorNetty.port());
     }
 
-    private static void assertBaggageArrives(int port) throws Exception {
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(30_000);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = new BufferedInputStream(socket.getInputStream());
-            String expected = "{rid=r 1/é, user=u}";
-            assertThat(exchange(out, in, "baggage: rid=r%201%2F%C3%A9;p=1, secret=s, user=u\r\n"))
-                    .as("the allowed entries, decoded, in the request and its pool task").isEqualTo(expected + " " + expected);
-            assertThat(exchange(out, in, "Baggage: secret=only\r\n"))
-                    .as("a key not allowed in, never applied").isEqualTo("{} {}");
-            assertThat(exchange(out, in, "")).as("the next request on the connection, without the header")
-                    .isEqualTo("{} {}");
-        }
-    }
-
-    private static String exchange(OutputStream out, InputStream in, String extraHeaders) throws Exception {
-        out.write(("GET /request HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extraHeaders + "\r\n").getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        return ServerContract.readResponse(in);
-    }
 }
