@@ -16,7 +16,11 @@ import java.util.Set;
  * the JDK would copy the header to the redirect's host). The JDK's {@code HttpURLConnection} (and the
  * delegate behind its HTTPS one) is given the header as a request property at the entry of
  * {@code connect}, {@code getInputStream} and {@code getOutputStream}, through which every request and
- * response method connects (again not where it follows redirects). Inbound: the JDK's
+ * response method connects (again not where it follows redirects). Apache HttpClient 5's classic client
+ * runs every hop, the first and each redirect's, through {@code ProtocolExec.execute(request, scope,
+ * chain)} on the calling thread, below {@code RedirectExec}: each hop is checked against the host list
+ * on its own, and the header goes on the chain's copy of the request, which a redirect never copies
+ * ({@code RedirectExec} builds the next hop from the application's original request). Inbound: the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
  * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
@@ -59,6 +63,10 @@ final class BaggageInstrumentation implements HandOffFamily {
                     MethodHook.on("connect", "()V").enter(Hooks.urlConnectionConnects()).build(),
                     MethodHook.on("getInputStream", "()Ljava/io/InputStream;").enter(Hooks.urlConnectionConnects()).build(),
                     MethodHook.on("getOutputStream", "()Ljava/io/OutputStream;").enter(Hooks.urlConnectionConnects()).build());
+            plan.add("org/apache/hc/client5/http/impl/classic/ProtocolExec", MethodHook.on("execute",
+                    "(Lorg/apache/hc/core5/http/ClassicHttpRequest;Lorg/apache/hc/client5/http/classic/ExecChain$Scope;"
+                            + "Lorg/apache/hc/client5/http/classic/ExecChain;)")
+                    .enter(Hooks.apacheClientSends(Arg.parameter(0), Arg.parameter(1))).build());
         }
         // Without the exchange's own task (httpserver=off) the entries would land on the dispatcher's context.
         if (!options.list("baggage.in").isEmpty() && options.on("httpserver")) {

@@ -207,6 +207,11 @@ final class Hooks {
         return new Call("httpClientSends", "(" + OBJECT + OBJECT + ")" + OBJECT, request, client);
     }
 
+    /** {@code request} (a {@code ClassicHttpRequest}) is one hop of Apache HttpClient 5 to the target of {@code scope}'s route. */
+    static Call apacheClientSends(Arg request, Arg scope) {
+        return new Call("apacheClientSends", "(" + OBJECT + OBJECT + ")V", request, scope);
+    }
+
     /** {@code headers} (a map of names to value lists) are an inbound request's, read inside its dispatch. */
     static Call inboundHeaders(Arg headers) {
         return new Call("inboundHeaders", "(" + OBJECT + ")V", headers);

@@ -385,6 +385,20 @@ public final class AgentHooks {
     }
 
     /**
+     * Apache HttpClient 5's {@code ProtocolExec.execute}, below its redirect handling, is given
+     * {@code request} (a {@code ClassicHttpRequest}, the chain's own copy) for the target of
+     * {@code scope}'s ({@code ExecChain.Scope}) route: the request gets the {@code baggage} header that
+     * host may receive ({@link BaggageRules}).
+     */
+    public static void apacheClientSends(Object request, Object scope) {
+        try {
+            ApacheHttpClientBaggage.sending(request, scope);
+        } catch (Throwable ignored) {
+            // the request goes without baggage
+        }
+    }
+
+    /**
      * An inbound request's headers (a map of names to value lists) were parsed inside its dispatch:
      * the entries of its {@code baggage} header allowed in are set in its context ({@link BaggageRules}).
      */
