@@ -68,35 +68,37 @@ final class BaggageInstrumentation implements HandOffFamily {
                             + "Lorg/apache/hc/client5/http/classic/ExecChain;)")
                     .enter(Hooks.apacheClientSends(Arg.parameter(0), Arg.parameter(1))).build());
         }
-        // Without the exchange's own task (httpserver=off) the entries would land on the dispatcher's context.
-        if (!options.list("baggage.in").isEmpty() && options.on("httpserver")) {
+        // Each inbound hook runs inside its server's own request dispatch: without it (that server's option
+        // off) the entries would land on whatever context the server's thread holds.
+        boolean receives = !options.list("baggage.in").isEmpty();
+        if (receives && options.on("httpserver")) {
             plan.add("sun/net/httpserver/ExchangeImpl", MethodHook.on("<init>", null)
                     .exitOnReturn(Hooks.inboundHeaders(Arg.THIS.invoking("sun/net/httpserver/ExchangeImpl",
                             "getRequestHeaders", "()Lcom/sun/net/httpserver/Headers;")))
                     .build());
             plan.coreReaders.add("jdk.httpserver");
         }
-        if (!options.list("baggage.in").isEmpty() && options.on("tomcat")) {
+        if (receives && options.on("tomcat")) {
             plan.add("org/apache/catalina/connector/CoyoteAdapter", MethodHook.on("postParseRequest",
                     "(Lorg/apache/coyote/Request;Lorg/apache/catalina/connector/Request;"
                             + "Lorg/apache/coyote/Response;Lorg/apache/catalina/connector/Response;)")
                     .enter(Hooks.tomcatRequestParsed(Arg.parameter(0))).build());
         }
-        if (!options.list("baggage.in").isEmpty() && options.on("jetty")) {
+        if (receives && options.on("jetty")) {
             plan.add("org/eclipse/jetty/server/Server", MethodHook.on("handle",
                     "(Lorg/eclipse/jetty/server/Request;Lorg/eclipse/jetty/server/Response;Lorg/eclipse/jetty/util/Callback;)Z")
                     .enter(Hooks.jettyRequestStarts(Arg.parameter(0))).build());
         }
-        if (!options.list("baggage.in").isEmpty() && options.on("undertow")) {
+        if (receives && options.on("undertow")) {
             plan.add("io/undertow/server/Connectors", MethodHook.on("executeRootHandler",
                     "(Lio/undertow/server/HttpHandler;Lio/undertow/server/HttpServerExchange;)V").includingStatic()
                     .enter(Hooks.undertowRequestStarts(Arg.parameter(1))).build());
         }
-        if (!options.list("baggage.in").isEmpty() && options.on("vertx")) {
+        if (receives && options.on("vertx")) {
             plan.add("io/vertx/core/http/impl/Http1xServerRequest",
                     MethodHook.on("handleBegin", "(Z)V").enter(Hooks.vertxRequestBegins()).build());
         }
-        if (!options.list("baggage.in").isEmpty() && options.on("helidon")) {
+        if (receives && options.on("helidon")) {
             plan.add("io/helidon/webserver/http1/Http1ServerRequest", MethodHook.on("<init>", null)
                     .exitOnReturn(Hooks.helidonRequestMade(Arg.parameter(3))).build());
         }

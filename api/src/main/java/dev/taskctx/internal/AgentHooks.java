@@ -419,7 +419,7 @@ public final class AgentHooks {
      */
     public static void tomcatRequestParsed(Object coyoteRequest) {
         try {
-            TomcatBaggage.applyInbound(coyoteRequest);
+            ServerBaggage.applyTomcat(coyoteRequest);
         } catch (Throwable ignored) {
             // the request runs without its baggage
         }

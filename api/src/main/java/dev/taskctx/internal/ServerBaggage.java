@@ -4,105 +4,111 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.lang.reflect.Method;
+import java.util.Enumeration;
+import java.util.Iterator;
+import java.util.List;
 
 /**
- * Jetty's, Undertow's, Vert.x's and Helidon's inbound requests: the {@code baggage} lines of a Jetty 12 core
- * {@code org.eclipse.jetty.server.Request} ({@code getHeaders().getValuesList("baggage")}), of an
- * Undertow {@code HttpServerExchange} ({@code getRequestHeaders().get("baggage")}) and of a Vert.x
- * {@code HttpServerRequest} ({@code headers().getAll("baggage")}), names compared ignoring case by the
- * server; and of a Helidon {@code Headers} (the {@code Header} named {@code baggage}, its {@code allValues()}). The core never links to either: the public methods are found on the
- * request's public interface or class and kept for its runtime class (one class per server, so a
- * second copy in another class loader replaces them).
+ * Servers' inbound requests: the {@code baggage} lines of each server's request object, names compared
+ * ignoring case by the server, with the allowed entries set in the current context (the request's own
+ * dispatch, which started empty). Every server but Helidon has the same shape, a getter of the request's
+ * headers and a method of those that takes a header name and returns its lines ({@link HeaderReader}):
+ * Tomcat's {@code org.apache.coyote.Request} ({@code getMimeHeaders().values}), Jetty 12's
+ * {@code Request} ({@code getHeaders().getValuesList}), Undertow's {@code HttpServerExchange}
+ * ({@code getRequestHeaders().get}), Vert.x's {@code HttpServerRequest} and Netty's {@code HttpRequest}
+ * ({@code headers().getAll}). The core never links to any of them: the public methods are found on the
+ * request's public class or interface and kept per runtime class.
  */
 final class ServerBaggage {
 
-    private static volatile Handles jetty;
-    private static volatile Handles undertow;
-    private static volatile Handles vertx;
-    private static volatile Handles helidon;
+    private static final HeaderReader TOMCAT = new HeaderReader(null, "getMimeHeaders", "values");
+    private static final HeaderReader JETTY = new HeaderReader("org.eclipse.jetty.server.Request", "getHeaders", "getValuesList");
+    private static final HeaderReader UNDERTOW = new HeaderReader(null, "getRequestHeaders", "get");
+    private static final HeaderReader VERTX = new HeaderReader("io.vertx.core.http.HttpServerRequest", "headers", "getAll");
+    private static final HeaderReader NETTY = new HeaderReader("io.netty.handler.codec.http.HttpRequest", "headers", "getAll");
+
+    /** Per class of Helidon's {@code io.helidon.http.Header}: its {@code name()} and {@code allValues()}. */
+    private static final ClassValue<MethodHandle[]> HELIDON_HEADERS = new ClassValue<>() {
+        @Override
+        protected MethodHandle[] computeValue(Class<?> type) {
+            try {
+                Class<?> api = implemented(type, "io.helidon.http.Header");
+                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+                return new MethodHandle[] {
+                    lookup.unreflect(api.getMethod("name")).asType(MethodType.methodType(Object.class, Object.class)),
+                    lookup.unreflect(api.getMethod("allValues")).asType(MethodType.methodType(Object.class, Object.class)),
+                };
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                throw new IllegalStateException(type + " is no io.helidon.http.Header", e);
+            }
+        }
+    };
 
     private ServerBaggage() {
     }
 
-    /** Sets the allowed entries of a Jetty request's {@code baggage} header in the current context. */
+    /** Tomcat's {@code org.apache.coyote.Request}. */
+    static void applyTomcat(Object coyoteRequest) throws Throwable {
+        TOMCAT.apply(coyoteRequest);
+    }
+
+    /** Jetty 12 core's {@code Request}. */
     static void applyJetty(Object request) throws Throwable {
-        Handles h = jetty;
-        if (h == null || h.requestClass != request.getClass()) {
-            Class<?> api = publicType(request.getClass(), "org.eclipse.jetty.server.Request");
-            h = new Handles(request.getClass(), api.getMethod("getHeaders"), "getValuesList");
-            jetty = h;
-        }
-        apply(h, request);
+        JETTY.apply(request);
     }
 
-    /** Sets the allowed entries of an Undertow exchange's {@code baggage} header in the current context. */
+    /** Undertow's {@code HttpServerExchange}. */
     static void applyUndertow(Object exchange) throws Throwable {
-        Handles h = undertow;
-        if (h == null || h.requestClass != exchange.getClass()) {
-            h = new Handles(exchange.getClass(), exchange.getClass().getMethod("getRequestHeaders"), "get");
-            undertow = h;
-        }
-        apply(h, exchange);
+        UNDERTOW.apply(exchange);
     }
 
-    /** Sets the allowed entries of a Vert.x request's {@code baggage} header in the current context. */
+    /** Vert.x's {@code HttpServerRequest}. */
     static void applyVertx(Object request) throws Throwable {
-        Handles h = vertx;
-        if (h == null || h.requestClass != request.getClass()) {
-            Class<?> api = publicType(request.getClass(), "io.vertx.core.http.HttpServerRequest");
-            h = new Handles(request.getClass(), api.getMethod("headers"), "getAll");
-            vertx = h;
-        }
-        apply(h, request);
+        VERTX.apply(request);
     }
 
-    /**
-     * Sets the allowed entries of a Helidon request's {@code baggage} header (its {@code io.helidon.http.Headers},
-     * an {@code Iterable} of {@code Header}s, each with its {@code name()} and {@code allValues()}) in the
-     * current context.
-     */
-    static void applyHelidon(Object headers) throws Throwable {
-        if (!(headers instanceof Iterable)) {
+    /** The first Netty {@code HttpRequest} among {@code messages} (a {@code List}, what one decode produced). */
+    static void applyNetty(Object messages) throws Throwable {
+        if (!(messages instanceof List)) {
             return;
         }
-        for (Object header : (Iterable<?>) headers) {
-            Handles h = helidon;
-            if (h == null || h.requestClass != header.getClass()) {
-                Class<?> api = publicType(header.getClass(), "io.helidon.http.Header");
-                h = new Handles(header.getClass(), api.getMethod("name"), api.getMethod("allValues"));
-                helidon = h;
-            }
-            if ("baggage".equalsIgnoreCase((String) (Object) h.headers.invokeExact(header))) {
-                Object lines = h.values.invokeExact(header);
-                if (lines instanceof Iterable) {
-                    BaggageRules.applyInbound(((Iterable<?>) lines).iterator());
-                }
+        List<?> list = (List<?>) messages;
+        for (int i = 0, n = list.size(); i < n; i++) {
+            Object message = list.get(i);
+            if (message != null && NETTY.reads(message.getClass())) {
+                NETTY.apply(message);
                 return;
             }
         }
     }
 
-    private static void apply(Handles h, Object request) throws Throwable {
-        // Jetty's and Vert.x's List of lines, Undertow's HeaderValues (a Deque of lines), or null: no header.
-        Object lines = h.values.invokeExact(h.headers.invokeExact(request), "baggage");
-        if (lines instanceof Iterable) {
-            BaggageRules.applyInbound(((Iterable<?>) lines).iterator());
+    /** Helidon's request {@code Headers}: an {@code Iterable} of {@code Header}s. */
+    static void applyHelidon(Object headers) throws Throwable {
+        if (!(headers instanceof Iterable)) {
+            return;
+        }
+        for (Object header : (Iterable<?>) headers) {
+            MethodHandle[] h = HELIDON_HEADERS.get(header.getClass());
+            if ("baggage".equalsIgnoreCase((String) (Object) h[0].invokeExact(header))) {
+                apply(h[1].invokeExact(header));
+                return;
+            }
         }
     }
 
-    /** The public interface named {@code name} that {@code type} implements, directly or through its super types. */
-    private static Class<?> publicType(Class<?> type, String name) {
-        Class<?> found = implemented(type, name);
-        if (found == null) {
-            throw new IllegalArgumentException(type + " does not implement " + name);
+    /** A server's lines of one header: a {@code List}, a {@code Deque}, an {@code Enumeration}, or null for none. */
+    private static void apply(Object lines) {
+        Iterator<?> iterator = lines instanceof Iterable ? ((Iterable<?>) lines).iterator()
+                : lines instanceof Enumeration ? ((Enumeration<?>) lines).asIterator() : null;
+        if (iterator != null) {
+            BaggageRules.applyInbound(iterator);
         }
-        return found;
     }
 
     /** The interface named {@code name} that {@code type} or a super type implements, or null. */
-    static Class<?> implemented(Class<?> type, String name) {
+    private static Class<?> implemented(Class<?> type, String name) {
         for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            Class<?> found = publicInterface(c, name);
+            Class<?> found = interfaceNamed(c, name);
             if (found != null) {
                 return found;
             }
@@ -110,12 +116,12 @@ final class ServerBaggage {
         return null;
     }
 
-    private static Class<?> publicInterface(Class<?> type, String name) {
+    private static Class<?> interfaceNamed(Class<?> type, String name) {
         for (Class<?> implemented : type.getInterfaces()) {
             if (implemented.getName().equals(name)) {
                 return implemented;
             }
-            Class<?> found = publicInterface(implemented, name);
+            Class<?> found = interfaceNamed(implemented, name);
             if (found != null) {
                 return found;
             }
@@ -123,25 +129,55 @@ final class ServerBaggage {
         return null;
     }
 
-    private static final class Handles {
-        final Class<?> requestClass;
-        final MethodHandle headers;
-        final MethodHandle values;
+    /**
+     * How one server's request object gives its lines of a header: {@code getter()} returns the headers,
+     * whose {@code lines(String)} returns the lines, both found on the public interface named
+     * {@code api} (or, where that is null, on the request's own public class) and kept per request class.
+     * A class that has not got them (another message type on a Netty pipeline) reads nothing.
+     */
+    private static final class HeaderReader extends ClassValue<MethodHandle[]> {
 
-        /** For a header: its name and its values, both without arguments. */
-        Handles(Class<?> headerClass, Method name, Method values) throws ReflectiveOperationException {
-            this.requestClass = headerClass;
-            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            headers = lookup.unreflect(name).asType(MethodType.methodType(Object.class, Object.class));
-            this.values = lookup.unreflect(values).asType(MethodType.methodType(Object.class, Object.class));
+        private static final MethodHandle[] NONE = new MethodHandle[0];
+
+        private final String api;
+        private final String getter;
+        private final String lines;
+
+        HeaderReader(String api, String getter, String lines) {
+            this.api = api;
+            this.getter = getter;
+            this.lines = lines;
         }
 
-        Handles(Class<?> requestClass, Method getHeaders, String valuesMethod) throws ReflectiveOperationException {
-            this.requestClass = requestClass;
-            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            headers = lookup.unreflect(getHeaders).asType(MethodType.methodType(Object.class, Object.class));
-            values = lookup.unreflect(getHeaders.getReturnType().getMethod(valuesMethod, String.class))
-                    .asType(MethodType.methodType(Object.class, Object.class, String.class));
+        @Override
+        protected MethodHandle[] computeValue(Class<?> type) {
+            Class<?> owner = api == null ? type : implemented(type, api);
+            if (owner == null) {
+                return NONE;
+            }
+            try {
+                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+                Method headers = owner.getMethod(getter);
+                return new MethodHandle[] {
+                    lookup.unreflect(headers).asType(MethodType.methodType(Object.class, Object.class)),
+                    lookup.unreflect(headers.getReturnType().getMethod(lines, String.class))
+                            .asType(MethodType.methodType(Object.class, Object.class, String.class)),
+                };
+            } catch (ReflectiveOperationException | RuntimeException e) {
+                return NONE;
+            }
+        }
+
+        boolean reads(Class<?> type) {
+            return get(type) != NONE;
+        }
+
+        /** Sets the allowed entries of {@code request}'s {@code baggage} lines in the current context. */
+        void apply(Object request) throws Throwable {
+            MethodHandle[] h = get(request.getClass());
+            if (h != NONE) {
+                ServerBaggage.apply(h[1].invokeExact(h[0].invokeExact(request), "baggage"));
+            }
         }
     }
 }

@@ -98,12 +98,12 @@ final class TaskRuns {
     /**
      * {@link #beginInboundDispatch} for what one decode of a Netty decoder produced ({@code messages}, a
      * {@code List}); where {@code baggage.in} is set, an HTTP request among them brings in its allowed
-     * {@code baggage} entries ({@link NettyBaggage}).
+     * {@code baggage} entries ({@link ServerBaggage}).
      */
     static Snapshot beginDecodedDispatch(Object messages) throws Throwable {
         Snapshot previous = Propagation.install(Snapshot.empty());
         if (BaggageRules.appliesInbound()) {
-            NettyBaggage.applyInbound(messages);
+            ServerBaggage.applyNetty(messages);
         }
         return previous;
     }
