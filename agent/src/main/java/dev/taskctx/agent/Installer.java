@@ -7,6 +7,7 @@ import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,17 +56,23 @@ public final class Installer extends AgentEntry {
 
     /**
      * The classes loaded before the agent that it instruments; the names of those among them that were
-     * to get a binding field as they loaded go to {@code fieldsLost} (a field cannot be added to a loaded
-     * class).
+     * to get a binding field as they loaded go to {@code fieldsLost}, unless it is null (a field cannot be
+     * added to a loaded class).
      */
     private static List<Class<?>> loadedToWeave(Instrumentation instrumentation, Weaver weaver, WeavingPlan plan,
             List<String> fieldsLost) {
+        Set<String> fieldClasses = new HashSet<>();
+        if (fieldsLost != null) {
+            for (String internalName : plan.fields.keySet()) {
+                fieldClasses.add(internalName.replace('/', '.'));
+            }
+        }
         List<Class<?>> wanted = new ArrayList<>();
         for (Class<?> loaded : instrumentation.getAllLoadedClasses()) {
             if (instrumentation.isModifiableClass(loaded) && weaver.wants(loaded)) {
                 wanted.add(loaded);
             }
-            if (loaded.getClassLoader() == null && plan.fields.containsKey(loaded.getName().replace('.', '/'))) {
+            if (!fieldClasses.isEmpty() && loaded.getClassLoader() == null && fieldClasses.contains(loaded.getName())) {
                 fieldsLost.add(loaded.getName());
             }
         }
@@ -191,11 +198,12 @@ public final class Installer extends AgentEntry {
         Weaver weaver = new Weaver(plan, options.debug());
         if (!plan.isEmpty()) {
             readCore(instrumentation, plan.coreReaders);
-            List<String> fieldsLost = new ArrayList<>();
+            // A late attach finds every class loaded: that no field can be added is its known limit, not news.
+            List<String> fieldsLost = lateAttach ? null : new ArrayList<>();
             TransformerOrder order = TransformerOrder.addTransformer(instrumentation, weaver, "dev/taskctx/internal/AgentHooks");
             order.weaveLoaded(instrumentation, loadedToWeave(instrumentation, weaver, plan, fieldsLost), weaver,
                     options.debug());
-            if (!lateAttach) {
+            if (fieldsLost != null) {
                 reportFieldsLost(fieldsLost);
             }
         }
