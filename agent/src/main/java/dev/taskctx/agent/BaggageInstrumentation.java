@@ -20,7 +20,10 @@ import java.util.Set;
  * runs every hop, the first and each redirect's, through {@code ProtocolExec.execute(request, scope,
  * chain)} on the calling thread, below {@code RedirectExec}: each hop is checked against the host list
  * on its own, and the header goes on the chain's copy of the request, which a redirect never copies
- * ({@code RedirectExec} builds the next hop from the application's original request). Inbound: the JDK's
+ * ({@code RedirectExec} builds the next hop from the application's original request). OkHttp writes
+ * every hop's headers through {@code Exchange.writeRequestHeaders(request)} on the thread running the
+ * call, where the request is replaced by a copy with the header for the wire only; follow-ups are built
+ * from the original. Inbound: the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
  * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
@@ -67,6 +70,8 @@ final class BaggageInstrumentation implements HandOffFamily {
                     "(Lorg/apache/hc/core5/http/ClassicHttpRequest;Lorg/apache/hc/client5/http/classic/ExecChain$Scope;"
                             + "Lorg/apache/hc/client5/http/classic/ExecChain;)")
                     .enter(Hooks.apacheClientSends(Arg.parameter(0), Arg.parameter(1))).build());
+            plan.add("okhttp3/internal/connection/Exchange", MethodHook.on("writeRequestHeaders", "(Lokhttp3/Request;)V")
+                    .enter(Hooks.okHttpWrites(Arg.parameter(0)), MethodHook.Result.REPLACE_PARAMETER).build());
         }
         // Each inbound hook runs inside its server's own request dispatch: without it (that server's option
         // off) the entries would land on whatever context the server's thread holds.

@@ -207,6 +207,11 @@ final class Hooks {
         return new Call("httpClientSends", "(" + OBJECT + OBJECT + ")" + OBJECT, request, client);
     }
 
+    /** {@code request} (an {@code okhttp3.Request}) is one hop of an OkHttp call about to be written; returns the request to write. */
+    static Call okHttpWrites(Arg request) {
+        return new Call("okHttpWrites", "(" + OBJECT + ")" + OBJECT, request);
+    }
+
     /** {@code request} (a {@code ClassicHttpRequest}) is one hop of Apache HttpClient 5 to the target of {@code scope}'s route. */
     static Call apacheClientSends(Arg request, Arg scope) {
         return new Call("apacheClientSends", "(" + OBJECT + OBJECT + ")V", request, scope);

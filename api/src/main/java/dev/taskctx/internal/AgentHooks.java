@@ -385,6 +385,19 @@ public final class AgentHooks {
     }
 
     /**
+     * OkHttp's {@code Exchange.writeRequestHeaders} is about to write {@code request} (an
+     * {@code okhttp3.Request}), one hop of a call: returns the request to write, a copy with the
+     * {@code baggage} header where its host may receive one ({@link BaggageRules}), else {@code request}.
+     */
+    public static Object okHttpWrites(Object request) {
+        try {
+            return OkHttpBaggage.writing(request);
+        } catch (Throwable ignored) {
+            return request;
+        }
+    }
+
+    /**
      * Apache HttpClient 5's {@code ProtocolExec.execute}, below its redirect handling, is given
      * {@code request} (a {@code ClassicHttpRequest}, the chain's own copy) for the target of
      * {@code scope}'s ({@code ExecChain.Scope}) route: the request gets the {@code baggage} header that
