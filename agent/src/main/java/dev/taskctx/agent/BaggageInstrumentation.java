@@ -20,7 +20,9 @@ import java.util.Set;
  * runs every hop, the first and each redirect's, through {@code ProtocolExec.execute(request, scope,
  * chain)} on the calling thread, below {@code RedirectExec}: each hop is checked against the host list
  * on its own, and the header goes on the chain's copy of the request, which a redirect never copies
- * ({@code RedirectExec} builds the next hop from the application's original request). OkHttp writes
+ * ({@code RedirectExec} builds the next hop from the application's original request); Apache HttpClient
+ * 4.5's classic client has the same chain, {@code ProtocolExec.execute(route, request, context, aware)}
+ * below its own {@code RedirectExec}, which copies the original's headers. OkHttp writes
  * every hop's headers through {@code Exchange.writeRequestHeaders(request)} on the thread running the
  * call, where the request is replaced by a copy with the header for the wire only; follow-ups are built
  * from the original. Inbound: the JDK's
@@ -70,6 +72,10 @@ final class BaggageInstrumentation implements HandOffFamily {
                     "(Lorg/apache/hc/core5/http/ClassicHttpRequest;Lorg/apache/hc/client5/http/classic/ExecChain$Scope;"
                             + "Lorg/apache/hc/client5/http/classic/ExecChain;)")
                     .enter(Hooks.apacheClientSends(Arg.parameter(0), Arg.parameter(1))).build());
+            plan.add("org/apache/http/impl/execchain/ProtocolExec", MethodHook.on("execute",
+                    "(Lorg/apache/http/conn/routing/HttpRoute;Lorg/apache/http/client/methods/HttpRequestWrapper;"
+                            + "Lorg/apache/http/client/protocol/HttpClientContext;Lorg/apache/http/client/methods/HttpExecutionAware;)")
+                    .enter(Hooks.apacheClient4Sends(Arg.parameter(1), Arg.parameter(0))).build());
             plan.add("okhttp3/internal/connection/Exchange", MethodHook.on("writeRequestHeaders", "(Lokhttp3/Request;)V")
                     .enter(Hooks.okHttpWrites(Arg.parameter(0)), MethodHook.Result.REPLACE_PARAMETER).build());
         }

@@ -217,6 +217,11 @@ final class Hooks {
         return new Call("apacheClientSends", "(" + OBJECT + OBJECT + ")V", request, scope);
     }
 
+    /** {@code request} (an {@code HttpRequestWrapper}) is one hop of Apache HttpClient 4.5 to the target of {@code route}. */
+    static Call apacheClient4Sends(Arg request, Arg route) {
+        return new Call("apacheClient4Sends", "(" + OBJECT + OBJECT + ")V", request, route);
+    }
+
     /** {@code headers} (a map of names to value lists) are an inbound request's, read inside its dispatch. */
     static Call inboundHeaders(Arg headers) {
         return new Call("inboundHeaders", "(" + OBJECT + ")V", headers);

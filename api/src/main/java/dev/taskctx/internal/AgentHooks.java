@@ -412,6 +412,20 @@ public final class AgentHooks {
     }
 
     /**
+     * Apache HttpClient 4.5's {@code ProtocolExec.execute}, below its redirect handling, is given
+     * {@code request} (an {@code HttpRequestWrapper}, the chain's own copy) for the target of
+     * {@code route} (an {@code HttpRoute}): the request gets the {@code baggage} header that host may
+     * receive ({@link BaggageRules}).
+     */
+    public static void apacheClient4Sends(Object request, Object route) {
+        try {
+            ApacheHttpClientBaggage.sendingVersion4(request, route);
+        } catch (Throwable ignored) {
+            // the request goes without baggage
+        }
+    }
+
+    /**
      * An inbound request's headers (a map of names to value lists) were parsed inside its dispatch:
      * the entries of its {@code baggage} header allowed in are set in its context ({@link BaggageRules}).
      */

@@ -5,25 +5,20 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 
 /**
- * Apache HttpClient 5's classic client: each hop's request, the chain's own mutable copy, is given
- * the merged {@code baggage} header for the target host of its route ({@code scope.route.getTargetHost()},
- * which a proxy does not change). The hook sits below {@code RedirectExec}, which builds every redirect's
- * request from the application's original one, so a header set here never follows a redirect to another
- * host. The core never links to the library: its public interfaces are found through the loader of the
- * objects given, and the handles kept per runtime class.
+ * Apache HttpClient's classic clients, 5 and 4.5: each hop's request, the chain's own mutable copy, is
+ * given the merged {@code baggage} header for the target host of its route, which a proxy does not
+ * change. The hook sits below {@code RedirectExec}, which in both versions builds every redirect's
+ * request from the application's original one, so a header set here never follows a redirect to
+ * another host. The core never
+ * links to the library: its public interfaces are found through the loader of the objects given, and
+ * the handles kept per runtime class.
  */
 final class ApacheHttpClientBaggage {
 
-    private static final ClassValue<RequestHandles> REQUESTS = new ClassValue<>() {
-        @Override
-        protected RequestHandles computeValue(Class<?> type) {
-            try {
-                return new RequestHandles(type.getClassLoader());
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<RequestHandles> FIVE = handlesPer("org.apache.hc.core5.http.HttpMessage",
+            "org.apache.hc.core5.http.Header", "org.apache.hc.core5.http.NameValuePair", boolean.class, Object.class);
+    private static final ClassValue<RequestHandles> FOUR = handlesPer("org.apache.http.HttpMessage",
+            "org.apache.http.Header", "org.apache.http.Header", void.class, String.class);
 
     private static final ClassValue<MethodHandle> TARGET_HOSTS = new ClassValue<>() {
         @Override
@@ -36,16 +31,37 @@ final class ApacheHttpClientBaggage {
         }
     };
 
+    private static final ClassValue<MethodHandle> ROUTE_HOSTS = new ClassValue<>() {
+        @Override
+        protected MethodHandle computeValue(Class<?> routeClass) {
+            try {
+                return hostName(routeClass, MethodHandles.identity(routeClass), "org.apache.http.HttpHost");
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    };
+
     private ApacheHttpClientBaggage() {
     }
 
-    /** {@code request} (a {@code ClassicHttpRequest}) is about to go to the target of {@code scope} (an {@code ExecChain.Scope}). */
+    /** Version 5: {@code request} (a {@code ClassicHttpRequest}) is about to go to the target of {@code scope} (an {@code ExecChain.Scope}). */
     static void sending(Object request, Object scope) throws Throwable {
         String host = (String) TARGET_HOSTS.get(scope.getClass()).invokeExact(scope);
-        if (!BaggageRules.sendsTo(host)) {
-            return;
+        if (BaggageRules.sendsTo(host)) {
+            merge(FIVE.get(request.getClass()), request, host);
         }
-        RequestHandles h = REQUESTS.get(request.getClass());
+    }
+
+    /** Version 4.5: {@code request} (an {@code HttpRequestWrapper}) is about to go to the target of {@code route} (an {@code HttpRoute}). */
+    static void sendingVersion4(Object request, Object route) throws Throwable {
+        String host = (String) ROUTE_HOSTS.get(route.getClass()).invokeExact(route);
+        if (BaggageRules.sendsTo(host)) {
+            merge(FOUR.get(request.getClass()), request, host);
+        }
+    }
+
+    private static void merge(RequestHandles h, Object request, String host) throws Throwable {
         Object[] lines = (Object[]) h.headers.invokeExact(request, "baggage");
         String existing = null;
         for (Object line : lines) {
@@ -57,45 +73,72 @@ final class ApacheHttpClientBaggage {
             return;
         }
         h.removeHeaders.invokeExact(request, "baggage");
-        h.addHeader.invokeExact(request, "baggage", (Object) header);
+        h.addHeader.invokeExact(request, "baggage", header);
     }
 
-    /** {@code scope.route.getTargetHost().getHostName()}, typed {@code (Object)String}. */
+    /** Version 5: {@code scope.route.getTargetHost().getHostName()}, typed {@code (Object)String}. */
     private static MethodHandle targetHostName(Class<?> scopeClass) throws ReflectiveOperationException {
+        Class<?> routeClass = Class.forName("org.apache.hc.client5.http.HttpRoute", false, scopeClass.getClassLoader());
+        return hostName(routeClass, MethodHandles.publicLookup().findGetter(scopeClass, "route", routeClass),
+                "org.apache.hc.core5.http.HttpHost");
+    }
+
+    /** {@code route.getTargetHost().getHostName()} of the route that {@code toRoute} returns, typed {@code (Object)String}. */
+    private static MethodHandle hostName(Class<?> routeClass, MethodHandle toRoute, String hostClassName)
+            throws ReflectiveOperationException {
         MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-        ClassLoader loader = scopeClass.getClassLoader();
-        Class<?> routeClass = Class.forName("org.apache.hc.client5.http.HttpRoute", false, loader);
-        Class<?> hostClass = Class.forName("org.apache.hc.core5.http.HttpHost", false, loader);
-        MethodHandle route = lookup.findGetter(scopeClass, "route", routeClass);
+        Class<?> hostClass = Class.forName(hostClassName, false, routeClass.getClassLoader());
         MethodHandle target = lookup.findVirtual(routeClass, "getTargetHost", MethodType.methodType(hostClass));
         MethodHandle name = lookup.findVirtual(hostClass, "getHostName", MethodType.methodType(String.class));
-        return MethodHandles.filterReturnValue(MethodHandles.filterReturnValue(route, target), name)
+        return MethodHandles.filterReturnValue(MethodHandles.filterReturnValue(toRoute, target), name)
                 .asType(MethodType.methodType(String.class, Object.class));
     }
 
-    /** The header methods of {@code org.apache.hc.core5.http.HttpMessage}, typed with {@code Object}. */
+    /**
+     * The handles of one version's header methods, per runtime request class: {@code HttpMessage} named
+     * {@code messageName}, whose {@code removeHeaders} returns {@code removeReturns} and whose
+     * {@code addHeader(String, value)} takes {@code valueType}; the value of a {@code headerName} line
+     * read through {@code valueOwner}.
+     */
+    private static ClassValue<RequestHandles> handlesPer(String messageName, String headerName, String valueOwner,
+            Class<?> removeReturns, Class<?> valueType) {
+        return new ClassValue<>() {
+            @Override
+            protected RequestHandles computeValue(Class<?> type) {
+                try {
+                    return new RequestHandles(type.getClassLoader(), messageName, headerName, valueOwner,
+                            removeReturns, valueType);
+                } catch (ReflectiveOperationException e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+    }
+
+    /** The header methods of an {@code HttpMessage}, typed with {@code Object}. */
     private static final class RequestHandles {
         final MethodHandle headers;
         final MethodHandle value;
         final MethodHandle removeHeaders;
         final MethodHandle addHeader;
 
-        RequestHandles(ClassLoader loader) throws ReflectiveOperationException {
+        RequestHandles(ClassLoader loader, String messageName, String headerName, String valueOwner,
+                Class<?> removeReturns, Class<?> valueType) throws ReflectiveOperationException {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-            Class<?> messageClass = Class.forName("org.apache.hc.core5.http.HttpMessage", false, loader);
-            Class<?> headerClass = Class.forName("org.apache.hc.core5.http.Header", false, loader);
-            Class<?> pairClass = Class.forName("org.apache.hc.core5.http.NameValuePair", false, loader);
+            Class<?> messageClass = Class.forName(messageName, false, loader);
+            Class<?> headerClass = Class.forName(headerName, false, loader);
+            Class<?> valueClass = Class.forName(valueOwner, false, loader);
             headers = lookup.findVirtual(messageClass, "getHeaders",
                             MethodType.methodType(headerClass.arrayType(), String.class))
                     .asType(MethodType.methodType(Object[].class, Object.class, String.class));
-            value = lookup.findVirtual(pairClass, "getValue", MethodType.methodType(String.class))
+            value = lookup.findVirtual(valueClass, "getValue", MethodType.methodType(String.class))
                     .asType(MethodType.methodType(String.class, Object.class));
             removeHeaders = lookup.findVirtual(messageClass, "removeHeaders",
-                            MethodType.methodType(boolean.class, String.class))
+                            MethodType.methodType(removeReturns, String.class))
                     .asType(MethodType.methodType(void.class, Object.class, String.class));
             addHeader = lookup.findVirtual(messageClass, "addHeader",
-                            MethodType.methodType(void.class, String.class, Object.class))
-                    .asType(MethodType.methodType(void.class, Object.class, String.class, Object.class));
+                            MethodType.methodType(void.class, String.class, valueType))
+                    .asType(MethodType.methodType(void.class, Object.class, String.class, String.class));
         }
     }
 }

@@ -14,10 +14,10 @@ final class BaggageRequests {
     private BaggageRequests() {
     }
 
-    /** Runs {@code main} in a JVM with the agent given {@code options} (none if empty); it must exit with 0. */
-    static JvmRunner.Result run(Class<?> main, String options) throws Exception {
+    /** Runs {@code main} with {@code args} in a JVM with the agent given {@code options} (none if empty); it must exit with 0. */
+    static JvmRunner.Result run(Class<?> main, String options, String... args) throws Exception {
         String agent = "-javaagent:" + JvmRunner.agentJar() + (options.isEmpty() ? "" : "=" + options);
-        JvmRunner.Result result = JvmRunner.run(List.of(agent), main);
+        JvmRunner.Result result = JvmRunner.run(List.of(agent), main, args);
         assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
         return result;
     }
