@@ -14,9 +14,9 @@ import java.util.Set;
  * executor)}, on the calling thread (JDK 17 and 25: {@code send} and both public {@code sendAsync}
  * call it), where it may be replaced by a copy with the header (not by a client that follows redirects:
  * the JDK would copy the header to the redirect's host). The JDK's {@code HttpURLConnection} (and the
- * delegate behind its HTTPS one) is given the header as a request property at the entry of
- * {@code connect}, {@code getInputStream} and {@code getOutputStream}, through which every request and
- * response method connects (again not where it follows redirects). Apache HttpClient 5's classic client
+ * delegate behind its HTTPS one) writes every hop, the first and each redirect's, in its private
+ * {@code writeRequests()}, on the thread using it: there the hop's request lines get the header its
+ * host may receive, or the application's own lines back. Apache HttpClient 5's classic client
  * runs every hop, the first and each redirect's, through {@code ProtocolExec.execute(request, scope,
  * chain)} on the calling thread, below {@code RedirectExec}: each hop is checked against the host list
  * on its own, and the header goes on the chain's copy of the request, which a redirect never copies
@@ -62,12 +62,12 @@ final class BaggageInstrumentation implements HandOffFamily {
                             + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)")
                     .enter(Hooks.httpClientSends(Arg.parameter(0), Arg.THIS), MethodHook.Result.REPLACE_PARAMETER).build());
             plan.coreReaders.add("java.net.http");
-            // Each public method marks the connection as connecting before it calls connect(), after which
-            // request properties can no longer be set: the hook runs at their entries.
-            plan.add("sun/net/www/protocol/http/HttpURLConnection",
-                    MethodHook.on("connect", "()V").enter(Hooks.urlConnectionConnects()).build(),
-                    MethodHook.on("getInputStream", "()Ljava/io/InputStream;").enter(Hooks.urlConnectionConnects()).build(),
-                    MethodHook.on("getOutputStream", "()Ljava/io/OutputStream;").enter(Hooks.urlConnectionConnects()).build());
+            String connection = "sun/net/www/protocol/http/HttpURLConnection";
+            plan.add(connection, MethodHook.on("writeRequests", "()V")
+                    .enter(Hooks.urlConnectionWrites(Arg.THIS,
+                            Arg.THIS.readingField(connection, "requests", "Lsun/net/www/MessageHeader;"),
+                            Arg.THIS.readingField(connection, "userHeaders", "Lsun/net/www/MessageHeader;")))
+                    .build());
             plan.add("org/apache/hc/client5/http/impl/classic/ProtocolExec", MethodHook.on("execute",
                     "(Lorg/apache/hc/core5/http/ClassicHttpRequest;Lorg/apache/hc/client5/http/classic/ExecChain$Scope;"
                             + "Lorg/apache/hc/client5/http/classic/ExecChain;)")

@@ -248,8 +248,8 @@ final class Hooks {
         return new Call("helidonRequestMade", "(" + OBJECT + ")V", headers);
     }
 
-    /** The {@code HttpURLConnection} {@code this} is about to connect. */
-    static Call urlConnectionConnects() {
-        return new Call("urlConnectionConnects", "(" + OBJECT + ")V", Arg.THIS);
+    /** {@code connection} (the JDK's {@code HttpURLConnection}) writes one hop's {@code requests}; {@code userHeaders} are the application's. */
+    static Call urlConnectionWrites(Arg connection, Arg requests, Arg userHeaders) {
+        return new Call("urlConnectionWrites", "(" + OBJECT + OBJECT + OBJECT + ")V", connection, requests, userHeaders);
     }
 }

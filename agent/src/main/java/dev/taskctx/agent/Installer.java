@@ -3,11 +3,14 @@ package dev.taskctx.agent;
 import dev.taskctx.bootstrap.AgentEntry;
 import dev.taskctx.internal.NewThreads;
 import dev.taskctx.internal.Propagation;
+import dev.taskctx.internal.UrlConnectionBaggage;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -148,6 +151,36 @@ public final class Installer extends AgentEntry {
     }
 
     /**
+     * For outgoing baggage on the JDK's {@code HttpURLConnection}: each hop's request lines are a
+     * {@code sun.net.www.MessageHeader} (api {@code UrlConnectionBaggage}). The agent exports that
+     * package to its own class loader's module alone, makes handles for three public methods and hands
+     * them to the core; no other code gains access. If that fails, {@code HttpURLConnection} sends no
+     * baggage, and the agent says so in one line.
+     */
+    private static void readRequestHeaders(Instrumentation instrumentation) {
+        try {
+            Module agent = Installer.class.getModule();
+            Module javaBase = Object.class.getModule();
+            if (!javaBase.isExported("sun.net.www", agent)) {
+                instrumentation.redefineModule(javaBase, Set.of(), Map.of("sun.net.www", Set.of(agent)), Map.of(),
+                        Set.of(), Map.of());
+            }
+            Class<?> headers = Class.forName("sun.net.www.MessageHeader", false, null);
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            UrlConnectionBaggage.readHeadersWith(
+                    lookup.findVirtual(headers, "multiValueIterator", MethodType.methodType(Iterator.class, String.class))
+                            .asType(MethodType.methodType(Iterator.class, Object.class, String.class)),
+                    lookup.findVirtual(headers, "remove", MethodType.methodType(void.class, String.class))
+                            .asType(MethodType.methodType(void.class, Object.class, String.class)),
+                    lookup.findVirtual(headers, "add", MethodType.methodType(void.class, String.class, String.class))
+                            .asType(MethodType.methodType(void.class, Object.class, String.class, String.class)));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            System.err.println("taskctx: HttpURLConnection requests carry no baggage (" + e
+                    + "); the JDK's HttpClient and the other clients still do");
+        }
+    }
+
+    /**
      * Option {@code jfr}: JFR events for each thread's spans of context holding {@code keys}
      * ({@link JfrContextEvents}). A JVM without the {@code jdk.jfr} module, or one whose core ran before
      * the agent, gets one line saying so, and the agent runs on without the events. A late attach
@@ -185,6 +218,9 @@ public final class Installer extends AgentEntry {
         StringBuilder enabled = new StringBuilder();
         if (options.on("threads")) {
             readContinuations(instrumentation);
+        }
+        if (options.sendsBaggage()) {
+            readRequestHeaders(instrumentation);
         }
         for (HandOffFamily family : FAMILIES) {
             if (options.on(family.name())) {

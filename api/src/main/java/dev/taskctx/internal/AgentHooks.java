@@ -504,15 +504,15 @@ public final class AgentHooks {
     }
 
     /**
-     * The JDK's {@code HttpURLConnection} is entering {@code connect}, {@code getInputStream} or
-     * {@code getOutputStream}: {@code connection} gets the {@code baggage} header its host may receive
-     * ({@link BaggageRules}), unless it is connected already.
+     * The JDK's {@code HttpURLConnection} is about to write one hop's request lines, {@code requests}
+     * (a {@code MessageHeader}); {@code userHeaders} (one too) are the application's own: the hop
+     * carries the {@code baggage} its host may receive ({@link BaggageRules}).
      */
-    public static void urlConnectionConnects(Object connection) {
+    public static void urlConnectionWrites(Object connection, Object requests, Object userHeaders) {
         try {
-            UrlConnectionBaggage.connecting((java.net.HttpURLConnection) connection);
+            UrlConnectionBaggage.writing((java.net.HttpURLConnection) connection, requests, userHeaders);
         } catch (Throwable ignored) {
-            // connected already: the header was set on the first of these calls, or never
+            // the hop goes with the application's own lines
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
 import java.io.IOException;
@@ -54,12 +55,8 @@ class BaggageHttpTest {
                     out.write(body);
                 }
             });
-            server.createContext("/redirect", exchange -> {
-                exchange.getResponseHeaders().add("Location",
-                        "http://localhost:" + exchange.getLocalAddress().getPort() + "/");
-                exchange.sendResponseHeaders(302, -1);
-                exchange.close();
-            });
+            server.createContext("/redirect", exchange -> redirect(exchange, "localhost"));
+            server.createContext("/to-same-host", exchange -> redirect(exchange, "127.0.0.1"));
             server.start();
             String local = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
             HttpClient client = HttpClient.newHttpClient();
@@ -71,6 +68,8 @@ class BaggageHttpTest {
                         .join().body());
                 System.out.println("urlconnection: " + read(local, false, null));
                 System.out.println("urlconnection-following: " + read(local, true, null));
+                System.out.println("urlconnection-redirected: " + read(local + "redirect", true, null));
+                System.out.println("urlconnection-redirected-to-same-host: " + read(local + "to-same-host", true, null));
                 System.out.println("urlconnection-post: " + post(local));
                 String otherHost = "http://localhost:" + server.getAddress().getPort() + "/";
                 System.out.println("urlconnection-other-host: " + read(otherHost, false, null));
@@ -82,6 +81,7 @@ class BaggageHttpTest {
                 HttpRequest withHeader = HttpRequest.newBuilder(URI.create(local)).header("baggage", "rid=app;p=1, other=o").build();
                 System.out.println("app-header: " + client.send(withHeader, HttpResponse.BodyHandlers.ofString()).body());
                 System.out.println("urlconnection-app-header: " + read(local, false, "rid=app;p=1, other=o"));
+                System.out.println("urlconnection-app-header-redirected: " + read(local + "redirect", true, "other=o"));
                 TaskContext.clear();
                 System.out.println("empty-context: " + client.send(get(local), HttpResponse.BodyHandlers.ofString()).body());
                 int port = server.getAddress().getPort();
@@ -92,6 +92,12 @@ class BaggageHttpTest {
             } finally {
                 server.stop(0);
             }
+        }
+
+        private static void redirect(HttpExchange exchange, String host) throws IOException {
+            exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
         }
 
         /** A GET by {@code HttpURLConnection}, with the application's own {@code baggage} if not null. */
@@ -154,12 +160,26 @@ class BaggageHttpTest {
                 "urlconnection-other-host: context={} pooled=null header=null");
     }
 
-    /** The JDK copies a request's headers to the host a redirect names: a client that follows redirects sends none. */
+    /** The JDK's {@code HttpClient} copies a request's headers to the host a redirect names: one that follows redirects sends none. */
     @Test
-    void aClientThatFollowsRedirectsSendsNoHeader() throws Exception {
+    void anHttpClientThatFollowsRedirectsSendsNoHeader() throws Exception {
         assertThat(runAllOn().stdoutLines()).contains("redirected: context={} pooled=null header=null",
-                "following: context={} pooled=null header=null",
-                "urlconnection-following: context={} pooled=null header=null");
+                "following: context={} pooled=null header=null");
+    }
+
+    /**
+     * {@code HttpURLConnection} writes every hop itself: one that follows redirects (the default) sends the
+     * header to a listed host, also after a redirect, and to a redirect's host not listed only the
+     * application's own lines.
+     */
+    @Test
+    void anUrlConnectionChecksEveryRedirectAgainstTheHostList() throws Exception {
+        String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
+                + " header=[rid=" + AWKWARD_ENCODED + "]";
+        assertThat(runAllOn().stdoutLines()).contains("urlconnection-following: " + expected,
+                "urlconnection-redirected-to-same-host: " + expected,
+                "urlconnection-redirected: context={} pooled=null header=null",
+                "urlconnection-app-header-redirected: context={} pooled=null header=[other=o]");
     }
 
     @Test
