@@ -12,8 +12,9 @@ import java.util.Set;
  * {@code baggage.out}, {@code baggage.hosts}; on only when they are given). Outgoing: every request of
  * the JDK's {@code HttpClient} passes {@code HttpClientImpl.sendAsync(request, handler, pushHandler,
  * executor)}, on the calling thread (JDK 17 and 25: {@code send} and both public {@code sendAsync}
- * call it), where it may be replaced by a copy with the header (not by a client that follows redirects:
- * the JDK would copy the header to the redirect's host). The JDK's {@code HttpURLConnection} (and the
+ * call it), where it may be replaced by a copy with the header; where the client follows redirects, the
+ * redirect {@code HttpRequestImpl}'s redirect constructor makes (a copy of the previous hop's headers)
+ * to a host not listed gets the application's own lines back at its exit. The JDK's {@code HttpURLConnection} (and the
  * delegate behind its HTTPS one) writes every hop, the first and each redirect's, in its private
  * {@code writeRequests()}, on the thread using it: there the hop's request lines get the header its
  * host may receive, or the application's own lines back. Apache HttpClient 5's classic client
@@ -61,6 +62,14 @@ final class BaggageInstrumentation implements HandOffFamily {
                     "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;"
                             + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)")
                     .enter(Hooks.httpClientSends(Arg.parameter(0), Arg.THIS), MethodHook.Result.REPLACE_PARAMETER).build());
+            // The redirect constructor (JDK 17); JDK 21+ has it delegate to one taking a header filter, which
+            // newInstanceForRedirection calls directly. Where both run, the second finds the work done.
+            String redirect = "(Ljava/net/URI;Ljava/lang/String;Ljdk/internal/net/http/HttpRequestImpl;Z";
+            plan.add("jdk/internal/net/http/HttpRequestImpl",
+                    MethodHook.on("<init>", redirect + ")")
+                            .exitOnReturn(Hooks.httpClientRedirects(Arg.THIS, Arg.parameter(2))).build(),
+                    MethodHook.on("<init>", redirect + "Ljava/util/Optional;)")
+                            .exitOnReturn(Hooks.httpClientRedirects(Arg.THIS, Arg.parameter(2))).build());
             plan.coreReaders.add("java.net.http");
             String connection = "sun/net/www/protocol/http/HttpURLConnection";
             plan.add(connection, MethodHook.on("writeRequests", "()V")

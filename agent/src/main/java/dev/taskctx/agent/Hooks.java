@@ -207,6 +207,11 @@ final class Hooks {
         return new Call("httpClientSends", "(" + OBJECT + OBJECT + ")" + OBJECT, request, client);
     }
 
+    /** {@code next} (an {@code HttpRequestImpl}) is the JDK {@code HttpClient}'s redirect of {@code previous}. */
+    static Call httpClientRedirects(Arg next, Arg previous) {
+        return new Call("httpClientRedirects", "(" + OBJECT + OBJECT + ")V", next, previous);
+    }
+
     /** {@code request} (an {@code okhttp3.Request}) is one hop of an OkHttp call about to be written; returns the request to write. */
     static Call okHttpWrites(Arg request) {
         return new Call("okHttpWrites", "(" + OBJECT + ")" + OBJECT, request);

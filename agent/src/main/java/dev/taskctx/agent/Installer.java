@@ -1,6 +1,7 @@
 package dev.taskctx.agent;
 
 import dev.taskctx.bootstrap.AgentEntry;
+import dev.taskctx.internal.JdkHttpClientBaggage;
 import dev.taskctx.internal.NewThreads;
 import dev.taskctx.internal.Propagation;
 import dev.taskctx.internal.UrlConnectionBaggage;
@@ -154,8 +155,11 @@ public final class Installer extends AgentEntry {
      * For outgoing baggage on the JDK's {@code HttpURLConnection}: each hop's request lines are a
      * {@code sun.net.www.MessageHeader} (api {@code UrlConnectionBaggage}). The agent exports that
      * package to its own class loader's module alone, makes handles for three public methods and hands
-     * them to the core; no other code gains access. If that fails, {@code HttpURLConnection} sends no
-     * baggage, and the agent says so in one line.
+     * them to the core; no other code gains access. On the JDK's {@code HttpClient}, a redirect to a host
+     * not listed gets the application's own headers back through {@code HttpRequestImpl.userHeaders}'s
+     * setter (api {@code JdkHttpClientBaggage}), made with that package opened to the agent's module
+     * alone. Where either fails, that client sends no baggage (the second only where it follows
+     * redirects), and the agent says so in one line.
      */
     private static void readRequestHeaders(Instrumentation instrumentation) {
         try {
@@ -177,6 +181,25 @@ public final class Installer extends AgentEntry {
         } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             System.err.println("taskctx: HttpURLConnection requests carry no baggage (" + e
                     + "); the JDK's HttpClient and the other clients still do");
+        }
+        java.util.Optional<Module> httpClient = ModuleLayer.boot().findModule("java.net.http");
+        if (httpClient.isEmpty()) {
+            return;
+        }
+        try {
+            Module agent = Installer.class.getModule();
+            if (!httpClient.get().isOpen("jdk.internal.net.http", agent)) {
+                instrumentation.redefineModule(httpClient.get(), Set.of(), Map.of(),
+                        Map.of("jdk.internal.net.http", Set.of(agent)), Set.of(), Map.of());
+            }
+            java.lang.reflect.Field userHeaders = Class.forName("jdk.internal.net.http.HttpRequestImpl", false,
+                    ClassLoader.getPlatformClassLoader()).getDeclaredField("userHeaders");
+            userHeaders.setAccessible(true);
+            JdkHttpClientBaggage.redirectsWith(MethodHandles.lookup().unreflectSetter(userHeaders)
+                    .asType(MethodType.methodType(void.class, Object.class, Object.class)));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            System.err.println("taskctx: the JDK's HttpClient sends no baggage where it follows redirects (" + e
+                    + "); clients with followRedirects(NEVER) still do");
         }
     }
 
@@ -219,9 +242,6 @@ public final class Installer extends AgentEntry {
         if (options.on("threads")) {
             readContinuations(instrumentation);
         }
-        if (options.sendsBaggage()) {
-            readRequestHeaders(instrumentation);
-        }
         for (HandOffFamily family : FAMILIES) {
             if (options.on(family.name())) {
                 family.register(plan, options);
@@ -242,6 +262,10 @@ public final class Installer extends AgentEntry {
             if (fieldsLost != null) {
                 reportFieldsLost(fieldsLost);
             }
+        }
+        if (options.sendsBaggage()) {
+            // After the transformer: the classes it loads are woven as they load.
+            readRequestHeaders(instrumentation);
         }
         if (options.on("apicopies")) {
             ApiCopyInstrumentation.install(instrumentation, options.debug());

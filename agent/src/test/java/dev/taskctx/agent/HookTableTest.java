@@ -29,7 +29,8 @@ class HookTableTest {
     private static final Map<String, String> OTHER_JDKS = Map.of(
             "java/util/concurrent/ForkJoinPool#startDelayScheduler", "JDK 25: ForkJoinPool is a ScheduledExecutorService",
             "java/util/concurrent/ForkJoinPool#externalPush", "JDK 17 only",
-            "java/lang/Thread#clearReferences", "JDK 19+: where a virtual thread's state goes");
+            "java/lang/Thread#clearReferences", "JDK 19+: where a virtual thread's state goes",
+            "jdk/internal/net/http/HttpRequestImpl#<init>", "JDK 21+: the redirect constructor takes a header filter");
 
     /** Every option that switches a family on that is off by default. */
     private static final String ALL_ON = "mdc,micrometer,baggage.in=rid,baggage.out=rid,baggage.hosts=localhost";

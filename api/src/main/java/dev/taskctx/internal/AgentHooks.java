@@ -385,6 +385,19 @@ public final class AgentHooks {
     }
 
     /**
+     * The JDK's {@code HttpClient} made {@code next} (an {@code HttpRequestImpl}) to follow a redirect of
+     * {@code previous}, copying its headers: a {@code baggage} header taskctx merged goes on only to a
+     * host that may receive it ({@link BaggageRules}); any other gets the application's own lines back.
+     */
+    public static void httpClientRedirects(Object next, Object previous) {
+        try {
+            JdkHttpClientBaggage.redirected(next, previous);
+        } catch (Throwable ignored) {
+            // the redirect goes as the JDK made it
+        }
+    }
+
+    /**
      * OkHttp's {@code Exchange.writeRequestHeaders} is about to write {@code request} (an
      * {@code okhttp3.Request}), one hop of a call: returns the request to write, a copy with the
      * {@code baggage} header where its host may receive one ({@link BaggageRules}), else {@code request}.

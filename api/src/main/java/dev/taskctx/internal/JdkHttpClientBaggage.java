@@ -4,19 +4,34 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.URI;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.WeakHashMap;
 import java.util.function.BiPredicate;
 
 /**
  * The JDK's {@code java.net.http.HttpClient}: a request is immutable, so one that should carry
  * baggage is rebuilt with {@code HttpRequest.newBuilder(request, filter)} (Java 16+), which keeps its
  * method, body, timeout, version and other headers, and given the one merged {@code baggage} header.
- * A client that follows redirects sends none: the JDK copies a request's headers to whatever host a
- * redirect names ({@code HttpRequestImpl}'s redirection constructor copies the field), past the host list.
+ * The JDK copies a request's headers to whatever host a redirect names
+ * ({@code HttpRequestImpl.newInstanceForRedirection}): for a client that follows redirects the
+ * application's own lines are remembered beside the rebuilt request, and a redirect to a host not
+ * listed gets them back in place of the merged header ({@link #redirected}), through a setter for the
+ * final field {@code HttpRequestImpl.userHeaders} that the agent makes with that package opened to
+ * its own module alone. Without the setter such a client sends no baggage.
  * {@code java.net.http} is defined to the platform class loader, which the core on the bootstrap class
  * path cannot see: its methods are reached through handles resolved once on the request's own class.
  */
-final class JdkHttpClientBaggage {
+public final class JdkHttpClientBaggage {
+
+    private static final BiPredicate<String, String> ALL_HEADERS = new BiPredicate<>() {
+        @Override
+        public boolean test(String name, String value) {
+            return true;
+        }
+    };
 
     /** Every header but the application's {@code baggage} lines, which the merged one replaces. */
     private static final BiPredicate<String, String> OTHER_HEADERS = new BiPredicate<>() {
@@ -27,6 +42,17 @@ final class JdkHttpClientBaggage {
     };
 
     private static volatile Handles handles;
+
+    /** {@code HttpRequestImpl.userHeaders}'s setter, typed {@code (Object, Object)void}, or null: then a following client sends none. */
+    private static volatile MethodHandle userHeadersSetter;
+
+    /**
+     * The application's own {@code baggage} lines (maybe none) of each rebuilt request a client that
+     * follows redirects sends, and of each redirect to a listed host that carries the merged header on.
+     * Keyed by request equality ({@code HttpRequest.equals} compares method, URI and headers, so the
+     * JDK's copy of a request finds its entry), held weakly: an entry lives as long as its exchange.
+     */
+    private static final Map<Object, List<String>> OWN_LINES = Collections.synchronizedMap(new WeakHashMap<>());
 
     private JdkHttpClientBaggage() {
     }
@@ -39,7 +65,11 @@ final class JdkHttpClientBaggage {
     static Object outgoing(Object sent, Object client) throws Throwable {
         Handles h = handlesFor(sent, client);
         String host = ((URI) h.uri.invokeExact(sent)).getHost();
-        if (!BaggageRules.sendsTo(host) || !((Enum<?>) h.followRedirects.invokeExact(client)).name().equals("NEVER")) {
+        if (!BaggageRules.sendsTo(host)) {
+            return sent;
+        }
+        boolean follows = !((Enum<?>) h.followRedirects.invokeExact(client)).name().equals("NEVER");
+        if (follows && userHeadersSetter == null) {
             return sent;
         }
         @SuppressWarnings("unchecked")
@@ -50,7 +80,46 @@ final class JdkHttpClientBaggage {
             return sent;
         }
         Object builder = h.newBuilder.invokeExact(sent, OTHER_HEADERS);
-        return h.build.invokeExact(h.header.invokeExact(builder, "baggage", header));
+        Object rebuilt = h.build.invokeExact(h.header.invokeExact(builder, "baggage", header));
+        if (follows) {
+            OWN_LINES.put(rebuilt, List.copyOf(lines));
+        }
+        return rebuilt;
+    }
+
+    /**
+     * Called by the agent at start-up with the setter of {@code HttpRequestImpl.userHeaders}, typed
+     * {@code (Object, Object)void}: clients that follow redirects then send baggage too.
+     */
+    public static void redirectsWith(MethodHandle setter) {
+        userHeadersSetter = setter;
+    }
+
+    /**
+     * {@code next} (an {@code HttpRequestImpl}) is the JDK's redirect of {@code previous}, whose headers
+     * it copied: where {@code previous} carried the merged header and {@code next}'s host is not listed,
+     * {@code next} gets the application's own lines back.
+     */
+    @SuppressWarnings("unchecked")
+    static void redirected(Object next, Object previous) throws Throwable {
+        List<String> own = OWN_LINES.get(previous);
+        MethodHandle setter = userHeadersSetter;
+        if (own == null || setter == null) {
+            return;
+        }
+        Handles h = handles;
+        String host = ((URI) h.uri.invokeExact(next)).getHost();
+        if (BaggageRules.sendsTo(host)) {
+            OWN_LINES.put(next, own);
+            return;
+        }
+        Map<String, List<String>> kept = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+        kept.putAll((Map<String, List<String>>) h.map.invokeExact(h.headers.invokeExact(next)));
+        kept.remove("baggage");
+        if (!own.isEmpty()) {
+            kept.put("baggage", own);
+        }
+        setter.invokeExact(next, h.headersOf.invokeExact((Map<String, List<String>>) kept, ALL_HEADERS));
     }
 
     private static Handles handlesFor(Object request, Object client) throws ReflectiveOperationException {
@@ -82,6 +151,8 @@ final class JdkHttpClientBaggage {
         final MethodHandle newBuilder;
         final MethodHandle header;
         final MethodHandle build;
+        final MethodHandle map;
+        final MethodHandle headersOf;
 
         Handles(Class<?> requestClass, Class<?> clientClass) throws ReflectiveOperationException {
             this.requestClass = requestClass;
@@ -107,6 +178,10 @@ final class JdkHttpClientBaggage {
                     .asType(MethodType.methodType(Object.class, Object.class, String.class, String.class));
             build = lookup.findVirtual(builderClass, "build", MethodType.methodType(requestClass))
                     .asType(MethodType.methodType(Object.class, Object.class));
+            map = lookup.findVirtual(headersClass, "map", MethodType.methodType(Map.class))
+                    .asType(MethodType.methodType(Map.class, Object.class));
+            headersOf = lookup.findStatic(headersClass, "of", MethodType.methodType(headersClass, Map.class, BiPredicate.class))
+                    .asType(MethodType.methodType(Object.class, Map.class, BiPredicate.class));
         }
     }
 }

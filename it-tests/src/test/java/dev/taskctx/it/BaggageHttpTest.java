@@ -77,6 +77,10 @@ class BaggageHttpTest {
                 HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
                 System.out.println("redirected: " + following.send(get(local + "redirect"), HttpResponse.BodyHandlers.ofString()).body());
                 System.out.println("following: " + following.send(get(local), HttpResponse.BodyHandlers.ofString()).body());
+                System.out.println("redirected-to-same-host: "
+                        + following.send(get(local + "to-same-host"), HttpResponse.BodyHandlers.ofString()).body());
+                HttpRequest ownRedirected = HttpRequest.newBuilder(URI.create(local + "redirect")).header("baggage", "other=o").build();
+                System.out.println("app-header-redirected: " + following.send(ownRedirected, HttpResponse.BodyHandlers.ofString()).body());
                 TaskContext.set("user", "u");
                 HttpRequest withHeader = HttpRequest.newBuilder(URI.create(local)).header("baggage", "rid=app;p=1, other=o").build();
                 System.out.println("app-header: " + client.send(withHeader, HttpResponse.BodyHandlers.ofString()).body());
@@ -160,11 +164,19 @@ class BaggageHttpTest {
                 "urlconnection-other-host: context={} pooled=null header=null");
     }
 
-    /** The JDK's {@code HttpClient} copies a request's headers to the host a redirect names: one that follows redirects sends none. */
+    /**
+     * The JDK's {@code HttpClient} copies a request's headers to the host a redirect names: one that follows
+     * redirects sends the header to a listed host, also after a redirect, and to a redirect's host not
+     * listed only the application's own lines.
+     */
     @Test
-    void anHttpClientThatFollowsRedirectsSendsNoHeader() throws Exception {
-        assertThat(runAllOn().stdoutLines()).contains("redirected: context={} pooled=null header=null",
-                "following: context={} pooled=null header=null");
+    void anHttpClientThatFollowsRedirectsChecksEveryRedirectAgainstTheHostList() throws Exception {
+        String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
+                + " header=[rid=" + AWKWARD_ENCODED + "]";
+        assertThat(runAllOn().stdoutLines()).contains("following: " + expected,
+                "redirected-to-same-host: " + expected,
+                "redirected: context={} pooled=null header=null",
+                "app-header-redirected: context={} pooled=null header=[other=o]");
     }
 
     /**
