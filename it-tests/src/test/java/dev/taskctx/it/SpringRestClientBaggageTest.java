@@ -1,0 +1,222 @@
+package dev.taskctx.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.taskctx.TaskContext;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.Field;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.client.HttpComponentsClientHttpRequestFactory;
+import org.springframework.http.client.JdkClientHttpRequestFactory;
+import org.springframework.http.client.SimpleClientHttpRequestFactory;
+import org.springframework.web.client.RestClient;
+import org.springframework.web.client.RestTemplate;
+
+/**
+ * Spring's {@code RestClient} and {@code RestTemplate} (spring-web 7) send baggage exactly when the
+ * client their request factory drives does: the agent hooks the client below Spring, never Spring. Run
+ * against the JDK's {@code HttpServer} on 127.0.0.1 in a JVM started with the options under test, with
+ * Apache HttpClient 5 and OkHttp on the class path.
+ */
+class SpringRestClientBaggageTest {
+
+    private static final String ALL_ON = "baggage.out=rid,baggage.hosts=127.0.0.1";
+    private static final String SENT = "header=[rid=r1]";
+    private static final String NOT_SENT = "header=null";
+
+    /** Prints, per request, the raw {@code baggage} lines the server received, and the factories Spring picked. */
+    public static final class Main {
+        public static void main(String[] args) throws Exception {
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> respond(exchange, "header=" + exchange.getRequestHeaders().get("baggage")));
+            server.createContext("/to-other-host", exchange -> redirect(exchange, "localhost"));
+            server.createContext("/to-same-host", exchange -> redirect(exchange, "127.0.0.1"));
+            server.start();
+            String local = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
+            HttpComponentsClientHttpRequestFactory apache = new HttpComponentsClientHttpRequestFactory();
+            try {
+                TaskContext.set("rid", "r1");
+                TaskContext.set("secret", "s3cret");
+
+                RestClient byDefault = RestClient.create();
+                System.out.println("default-factory: " + factoryOf(byDefault).getClass().getName());
+                System.out.println("default: " + get(byDefault, local));
+
+                System.out.println("jdk: " + get(RestClient.builder().requestFactory(new JdkClientHttpRequestFactory()).build(), local));
+                HttpClient following = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).build();
+                System.out.println("jdk-following-redirects: "
+                        + get(RestClient.builder().requestFactory(new JdkClientHttpRequestFactory(following)).build(), local));
+
+                RestClient simple = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory()).build();
+                System.out.println("simple-get: " + get(simple, local));
+                System.out.println("simple-post: " + post(simple, local));
+                RestClient simpleNotFollowing = RestClient.builder().requestFactory(new SimpleClientHttpRequestFactory() {
+                    @Override
+                    protected void prepareConnection(HttpURLConnection connection, String httpMethod) throws IOException {
+                        super.prepareConnection(connection, httpMethod);
+                        connection.setInstanceFollowRedirects(false);
+                    }
+                }).build();
+                System.out.println("simple-get-not-following-redirects: " + get(simpleNotFollowing, local));
+
+                RestClient onApache = RestClient.builder().requestFactory(apache).build();
+                System.out.println("apache: " + get(onApache, local));
+                System.out.println("apache-post: " + post(onApache, local));
+                System.out.println("apache-redirected-to-same-host: " + get(onApache, local + "to-same-host"));
+                System.out.println("apache-redirected-to-other-host: " + get(onApache, local + "to-other-host"));
+
+                System.out.println("okhttp-factory: " + present("org.springframework.http.client.OkHttp3ClientHttpRequestFactory"));
+
+                RestTemplate template = new RestTemplate();
+                System.out.println("resttemplate-factory: " + template.getRequestFactory().getClass().getName());
+                System.out.println("resttemplate-get: " + template.getForObject(local, String.class));
+                System.out.println("resttemplate-post: " + template.postForObject(local, "body", String.class));
+                System.out.println("resttemplate-on-apache-get: " + new RestTemplate(apache).getForObject(local, String.class));
+
+                TaskContext.clear();
+                System.out.println("empty-context: " + get(onApache, local));
+            } finally {
+                apache.destroy();
+                server.stop(0);
+            }
+        }
+
+        private static String get(RestClient client, String uri) {
+            return client.get().uri(uri).retrieve().body(String.class);
+        }
+
+        private static String post(RestClient client, String uri) {
+            return client.post().uri(uri).body("body").retrieve().body(String.class);
+        }
+
+        /** RestClient has no getter for the factory it chose, so the field of DefaultRestClient is read. */
+        private static Object factoryOf(RestClient client) throws ReflectiveOperationException {
+            Field field = client.getClass().getDeclaredField("clientRequestFactory");
+            field.setAccessible(true);
+            return field.get(client);
+        }
+
+        private static String present(String className) {
+            try {
+                Class.forName(className);
+                return "present";
+            } catch (ClassNotFoundException e) {
+                return "absent";
+            }
+        }
+
+        private static void redirect(HttpExchange exchange, String host) throws IOException {
+            exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
+            exchange.sendResponseHeaders(302, -1);
+            exchange.close();
+        }
+
+        private static void respond(HttpExchange exchange, String text) throws IOException {
+            // A POST's body is read to the end, so that the connection can be used again.
+            try (InputStream in = exchange.getRequestBody()) {
+                in.readAllBytes();
+            }
+            byte[] body = text.getBytes(StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", "text/plain");
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+    }
+
+    private static JvmRunner.Result allOn;
+
+    /** The run with every option on, shared by the tests that read it. */
+    private static synchronized JvmRunner.Result runAllOn() throws Exception {
+        if (allOn == null) {
+            allOn = BaggageRequests.run(Main.class, ALL_ON);
+        }
+        return allOn;
+    }
+
+    /** With httpclient5 on the class path, {@code RestClient.create()} drives Apache HttpClient 5, which is covered. */
+    @Test
+    void restClientByDefaultUsesApacheHttpClientAndSendsTheHeader() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains(
+                "default-factory: org.springframework.http.client.HttpComponentsClientHttpRequestFactory",
+                "default: " + SENT);
+    }
+
+    @Test
+    void jdkFactoryWithItsDefaultClientSendsTheHeader() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("jdk: " + SENT);
+    }
+
+    /** The JDK client copies a request's headers to whatever host a redirect names, so none is added. */
+    @Test
+    void jdkFactoryWithAClientThatFollowsRedirectsSendsNothing() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("jdk-following-redirects: " + NOT_SENT);
+    }
+
+    /**
+     * SimpleClientHttpRequestFactory.prepareConnection sets instanceFollowRedirects to true for GET only, and
+     * the agent adds nothing to a connection that follows redirects: it would send the header to their hosts.
+     */
+    @Test
+    void simpleFactorySendsTheHeaderOnAPostButNotOnAGet() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("simple-get: " + NOT_SENT, "simple-post: " + SENT);
+    }
+
+    @Test
+    void simpleFactoryThatDoesNotFollowRedirectsSendsTheHeaderOnAGet() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("simple-get-not-following-redirects: " + SENT);
+    }
+
+    @Test
+    void apacheFactorySendsTheHeader() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("apache: " + SENT, "apache-post: " + SENT);
+    }
+
+    @Test
+    void apacheFactoryChecksEveryRedirectAgainstTheHostList() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("apache-redirected-to-same-host: " + SENT,
+                "apache-redirected-to-other-host: " + NOT_SENT);
+    }
+
+    /** Spring 7 removed OkHttp3ClientHttpRequestFactory: OkHttp is reached from Spring only through an adapter of one's own. */
+    @Test
+    void springSevenHasNoOkHttpFactory() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("okhttp-factory: absent");
+    }
+
+    /** RestTemplate's default is SimpleClientHttpRequestFactory even with httpclient5 present: so GET sends nothing. */
+    @Test
+    void restTemplateByDefaultSendsTheHeaderOnAPostButNotOnAGet() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains(
+                "resttemplate-factory: org.springframework.http.client.SimpleClientHttpRequestFactory",
+                "resttemplate-get: " + NOT_SENT, "resttemplate-post: " + SENT);
+    }
+
+    @Test
+    void restTemplateOnApacheHttpClientSendsTheHeaderOnAGet() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("resttemplate-on-apache-get: " + SENT);
+    }
+
+    @Test
+    void anEmptyContextSendsNoHeader() throws Exception {
+        assertThat(runAllOn().stdoutLines()).contains("empty-context: " + NOT_SENT);
+    }
+
+    @Test
+    void withoutTheOptionsNothingIsSent() throws Exception {
+        List<String> lines = BaggageRequests.run(Main.class, "").stdoutLines();
+        assertThat(lines).contains("default: " + NOT_SENT, "jdk: " + NOT_SENT, "simple-post: " + NOT_SENT,
+                "apache-redirected-to-same-host: " + NOT_SENT, "resttemplate-post: " + NOT_SENT);
+    }
+}
