@@ -2,14 +2,9 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -31,12 +26,7 @@ class ApacheHttpClientBaggageTest {
     /** Prints, per request, the raw {@code baggage} lines the server received. */
     public static final class Main {
         public static void main(String[] args) throws Exception {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", exchange -> respond(exchange, 200,
-                    "header=" + exchange.getRequestHeaders().get("baggage")));
-            server.createContext("/to-other-host", exchange -> redirect(exchange, "localhost"));
-            server.createContext("/to-same-host", exchange -> redirect(exchange, "127.0.0.1"));
-            server.start();
+            HttpServer server = BaggageRequests.echoServer();
             int port = server.getAddress().getPort();
             String local = "http://127.0.0.1:" + port + "/";
             try (CloseableHttpClient client = HttpClients.createDefault()) {
@@ -60,20 +50,6 @@ class ApacheHttpClientBaggageTest {
 
         private static String get(CloseableHttpClient client, HttpGet request) throws IOException {
             return client.execute(request, response -> EntityUtils.toString(response.getEntity()));
-        }
-
-        private static void redirect(HttpExchange exchange, String host) throws IOException {
-            exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
-            exchange.sendResponseHeaders(302, -1);
-            exchange.close();
-        }
-
-        private static void respond(HttpExchange exchange, int status, String text) throws IOException {
-            byte[] body = text.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(status, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
         }
     }
 

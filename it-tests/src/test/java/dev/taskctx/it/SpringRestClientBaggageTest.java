@@ -2,18 +2,12 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.lang.reflect.Field;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.http.client.HttpComponentsClientHttpRequestFactory;
@@ -37,11 +31,7 @@ class SpringRestClientBaggageTest {
     /** Prints, per request, the raw {@code baggage} lines the server received, and the factories Spring picked. */
     public static final class Main {
         public static void main(String[] args) throws Exception {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", exchange -> respond(exchange, "header=" + exchange.getRequestHeaders().get("baggage")));
-            server.createContext("/to-other-host", exchange -> redirect(exchange, "localhost"));
-            server.createContext("/to-same-host", exchange -> redirect(exchange, "127.0.0.1"));
-            server.start();
+            HttpServer server = BaggageRequests.echoServer();
             String local = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
             HttpComponentsClientHttpRequestFactory apache = new HttpComponentsClientHttpRequestFactory();
             try {
@@ -112,25 +102,6 @@ class SpringRestClientBaggageTest {
                 return "present";
             } catch (ClassNotFoundException e) {
                 return "absent";
-            }
-        }
-
-        private static void redirect(HttpExchange exchange, String host) throws IOException {
-            exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
-            exchange.sendResponseHeaders(302, -1);
-            exchange.close();
-        }
-
-        private static void respond(HttpExchange exchange, String text) throws IOException {
-            // A POST's body is read to the end, so that the connection can be used again.
-            try (InputStream in = exchange.getRequestBody()) {
-                in.readAllBytes();
-            }
-            byte[] body = text.getBytes(StandardCharsets.UTF_8);
-            exchange.getResponseHeaders().add("Content-Type", "text/plain");
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
             }
         }
     }
