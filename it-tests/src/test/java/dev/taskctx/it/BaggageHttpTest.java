@@ -2,7 +2,6 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
 import java.io.IOException;
@@ -55,8 +54,8 @@ class BaggageHttpTest {
                     out.write(body);
                 }
             });
-            server.createContext("/redirect", exchange -> redirect(exchange, "localhost"));
-            server.createContext("/to-same-host", exchange -> redirect(exchange, "127.0.0.1"));
+            server.createContext("/redirect", exchange -> BaggageRequests.redirect(exchange, "localhost"));
+            server.createContext("/to-same-host", exchange -> BaggageRequests.redirect(exchange, "127.0.0.1"));
             server.start();
             String local = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
             HttpClient client = HttpClient.newHttpClient();
@@ -96,12 +95,6 @@ class BaggageHttpTest {
             } finally {
                 server.stop(0);
             }
-        }
-
-        private static void redirect(HttpExchange exchange, String host) throws IOException {
-            exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
-            exchange.sendResponseHeaders(302, -1);
-            exchange.close();
         }
 
         /** A GET by {@code HttpURLConnection}, with the application's own {@code baggage} if not null. */

@@ -2,13 +2,21 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
-/** What the baggage tests share: raw requests no well-behaved client would send, and the JVM run with the options. */
+/**
+ * What the baggage tests share: raw requests no well-behaved client would send, the JVM run with the
+ * options, and the server the outgoing tests send to.
+ */
 final class BaggageRequests {
 
     private BaggageRequests() {
@@ -52,6 +60,39 @@ final class BaggageRequests {
                 }
             }
             return body;
+        }
+    }
+
+    /**
+     * A started JDK {@code HttpServer} on 127.0.0.1 whose {@code /} answers {@code header=} and the
+     * {@code baggage} lines it received ({@code null} for none), and whose {@code /to-other-host} and
+     * {@code /to-same-host} redirect to {@code /} on localhost and on 127.0.0.1.
+     */
+    static HttpServer echoServer() throws IOException {
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/", exchange -> respond(exchange, "header=" + exchange.getRequestHeaders().get("baggage")));
+        server.createContext("/to-other-host", exchange -> redirect(exchange, "localhost"));
+        server.createContext("/to-same-host", exchange -> redirect(exchange, "127.0.0.1"));
+        server.start();
+        return server;
+    }
+
+    static void redirect(HttpExchange exchange, String host) throws IOException {
+        exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
+        exchange.sendResponseHeaders(302, -1);
+        exchange.close();
+    }
+
+    private static void respond(HttpExchange exchange, String text) throws IOException {
+        // A POST's body is read to the end, so that the client can use the connection again.
+        try (InputStream in = exchange.getRequestBody()) {
+            in.readAllBytes();
+        }
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "text/plain");
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
         }
     }
 }

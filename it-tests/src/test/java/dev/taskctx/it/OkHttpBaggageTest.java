@@ -2,14 +2,9 @@ package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -35,11 +30,7 @@ class OkHttpBaggageTest {
     /** Prints, per request, the raw {@code baggage} lines the server received. */
     public static final class Main {
         public static void main(String[] args) throws Exception {
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            server.createContext("/", exchange -> respond(exchange, "header=" + exchange.getRequestHeaders().get("baggage")));
-            server.createContext("/to-other-host", exchange -> redirect(exchange, "localhost"));
-            server.createContext("/to-same-host", exchange -> redirect(exchange, "127.0.0.1"));
-            server.start();
+            HttpServer server = BaggageRequests.echoServer();
             int port = server.getAddress().getPort();
             String local = "http://127.0.0.1:" + port + "/";
             OkHttpClient client = new OkHttpClient();
@@ -90,20 +81,6 @@ class OkHttpBaggageTest {
                 }
             });
             return body.get(30, TimeUnit.SECONDS);
-        }
-
-        private static void redirect(HttpExchange exchange, String host) throws IOException {
-            exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
-            exchange.sendResponseHeaders(302, -1);
-            exchange.close();
-        }
-
-        private static void respond(HttpExchange exchange, String text) throws IOException {
-            byte[] body = text.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, body.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(body);
-            }
         }
     }
 
