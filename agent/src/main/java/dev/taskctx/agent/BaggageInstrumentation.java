@@ -26,7 +26,10 @@ import java.util.Set;
  * below its own {@code RedirectExec}, which copies the original's headers. OkHttp writes
  * every hop's headers through {@code Exchange.writeRequestHeaders(request)} on the thread running the
  * call, where the request is replaced by a copy with the header for the wire only; follow-ups are built
- * from the original. Inbound: the JDK's
+ * from the original. Reactor Netty's client (and Spring's {@code WebClient} on it) takes the entries from
+ * the subscribing code as {@code HttpClientConnect$HttpClientHandler} is made, hands them to each hop in
+ * {@code requestWithBody} and merges them into the hop's headers in {@code
+ * HttpClientOperations.beforeMarkSentHeaders}, on the event loop. Inbound: the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
  * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
@@ -85,6 +88,14 @@ final class BaggageInstrumentation implements HandOffFamily {
                     "(Lorg/apache/http/conn/routing/HttpRoute;Lorg/apache/http/client/methods/HttpRequestWrapper;"
                             + "Lorg/apache/http/client/protocol/HttpClientContext;Lorg/apache/http/client/methods/HttpExecutionAware;)")
                     .enter(Hooks.apacheClient4Sends(Arg.parameter(1), Arg.parameter(0))).build());
+            String handler = "reactor/netty/http/client/HttpClientConnect$HttpClientHandler";
+            plan.add(handler,
+                    MethodHook.on("<init>", "(Lreactor/netty/http/client/HttpClientConfig;)V")
+                            .exitOnReturn(Hooks.reactorClientSubscribed(Arg.THIS)).build(),
+                    MethodHook.on("requestWithBody", "(Lreactor/netty/http/client/HttpClientOperations;)")
+                            .enter(Hooks.reactorClientHopStarts(Arg.THIS, Arg.parameter(0))).build());
+            plan.add("reactor/netty/http/client/HttpClientOperations",
+                    MethodHook.on("beforeMarkSentHeaders", "()V").enter(Hooks.reactorClientSends(Arg.THIS)).build());
             plan.add("okhttp3/internal/connection/Exchange", MethodHook.on("writeRequestHeaders", "(Lokhttp3/Request;)V")
                     .enter(Hooks.okHttpWrites(Arg.parameter(0)), MethodHook.Result.REPLACE_PARAMETER).build());
         }

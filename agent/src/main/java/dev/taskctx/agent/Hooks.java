@@ -212,6 +212,18 @@ final class Hooks {
         return new Call("httpClientRedirects", "(" + OBJECT + OBJECT + ")V", next, previous);
     }
 
+    static Call reactorClientSubscribed(Arg handler) {
+        return new Call("reactorClientSubscribed", "(" + OBJECT + ")V", handler);
+    }
+
+    static Call reactorClientHopStarts(Arg handler, Arg hop) {
+        return new Call("reactorClientHopStarts", "(" + OBJECT + OBJECT + ")V", handler, hop);
+    }
+
+    static Call reactorClientSends(Arg hop) {
+        return new Call("reactorClientSends", "(" + OBJECT + ")V", hop);
+    }
+
     /** {@code request} (an {@code okhttp3.Request}) is one hop of an OkHttp call about to be written; returns the request to write. */
     static Call okHttpWrites(Arg request) {
         return new Call("okHttpWrites", "(" + OBJECT + ")" + OBJECT, request);

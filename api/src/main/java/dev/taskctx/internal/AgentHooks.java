@@ -397,6 +397,36 @@ public final class AgentHooks {
         }
     }
 
+    /** Reactor Netty's {@code HttpClientHandler} {@code handler} was made for a subscription, on the subscribing code's thread. */
+    public static void reactorClientSubscribed(Object handler) {
+        try {
+            ReactorNettyClientBaggage.subscribed(handler);
+        } catch (Throwable ignored) {
+            // its requests go without baggage
+        }
+    }
+
+    /** Reactor Netty's {@code handler} starts one hop, {@code hop} (an {@code HttpClientOperations}). */
+    public static void reactorClientHopStarts(Object handler, Object hop) {
+        try {
+            ReactorNettyClientBaggage.hopStarts(handler, hop);
+        } catch (Throwable ignored) {
+            // the hop goes without baggage
+        }
+    }
+
+    /**
+     * Reactor Netty's {@code hop} (an {@code HttpClientOperations}) is about to send its headers: they get
+     * the {@code baggage} its host may receive from the subscribing code's entries ({@link BaggageRules}).
+     */
+    public static void reactorClientSends(Object hop) {
+        try {
+            ReactorNettyClientBaggage.sending(hop);
+        } catch (Throwable ignored) {
+            // the hop goes without baggage
+        }
+    }
+
     /**
      * OkHttp's {@code Exchange.writeRequestHeaders} is about to write {@code request} (an
      * {@code okhttp3.Request}), one hop of a call: returns the request to write, a copy with the

@@ -87,15 +87,38 @@ public final class BaggageRules {
      * null for no header. To a host not in {@code baggage.hosts}, {@code existing} goes unchanged.
      */
     static String outgoing(String host, String existing) {
+        return outgoing(host, existing, Propagation.current().asMap());
+    }
+
+    /** As {@link #outgoing(String, String)}, from {@code context} (entries captured earlier) instead of the current context's. */
+    static String outgoing(String host, String existing, Map<String, Object> context) {
         BaggageRules rules = current;
-        if (rules.outbound.isEmpty() || host == null || !rules.hosts.contains(host.toLowerCase(Locale.ROOT))) {
-            return existing;
-        }
-        Map<String, Object> context = Propagation.current().asMap();
-        if (context.isEmpty()) {
+        if (rules.outbound.isEmpty() || host == null || !rules.hosts.contains(host.toLowerCase(Locale.ROOT))
+                || context.isEmpty()) {
             return existing;
         }
         return Baggage.emit(context, rules.outbound, existing);
+    }
+
+    /**
+     * The current context's entries whose keys {@code baggage.out} lists, or null for none: what a request
+     * made later, on another thread, on this code's behalf may send.
+     */
+    static Map<String, Object> outboundEntries() {
+        List<String> outbound = current.outbound;
+        if (outbound.isEmpty()) {
+            return null;
+        }
+        Map<String, Object> context = Propagation.current().asMap();
+        Map<String, Object> entries = null;
+        for (String key : outbound) {
+            Object value = context.get(key);
+            if (value != null) {
+                entries = entries == null ? new java.util.HashMap<>() : entries;
+                entries.put(key, value);
+            }
+        }
+        return entries;
     }
 
     /** Whether a request to {@code host} may get a header at all: cheap, before any request is rebuilt. */

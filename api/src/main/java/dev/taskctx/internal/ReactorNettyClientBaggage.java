@@ -1,0 +1,101 @@
+package dev.taskctx.internal;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.net.URI;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * Reactor Netty's {@code HttpClient} (and Spring's {@code WebClient} on it): a request is made on an
+ * event loop, long after the code that subscribed to it ran, on whatever thread the connection pool
+ * picks. So the entries {@code baggage.out} lists are taken from the subscribing code's context when
+ * the subscription creates its {@code HttpClientConnect$HttpClientHandler} ({@link #subscribed}), handed
+ * to each hop's {@code HttpClientOperations} as the handler starts that hop ({@link #hopStarts}: the first
+ * request and every redirect), and merged into the hop's headers, with every header the application
+ * set, just before they are sent ({@link #sending}), for the hop's own host. A redirect to a host not
+ * listed gets nothing: each hop's headers are made anew. The core never links to Reactor Netty: the
+ * public {@code HttpClientRequest} and Netty's {@code HttpHeaders} are found through the loader of the
+ * request's class. Both maps hold their keys weakly: an entry lives as long as its request.
+ */
+final class ReactorNettyClientBaggage {
+
+    private static final Map<Object, Map<String, Object>> BY_HANDLER = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Map<Object, Map<String, Object>> BY_HOP = Collections.synchronizedMap(new WeakHashMap<>());
+
+    private static final ClassValue<Handles> HANDLES = new ClassValue<>() {
+        @Override
+        protected Handles computeValue(Class<?> type) {
+            try {
+                return new Handles(type.getClassLoader());
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    };
+
+    private ReactorNettyClientBaggage() {
+    }
+
+    /** {@code handler} was made for a subscription, on the subscribing code's thread. */
+    static void subscribed(Object handler) {
+        Map<String, Object> entries = BaggageRules.outboundEntries();
+        if (entries != null) {
+            BY_HANDLER.put(handler, entries);
+        }
+    }
+
+    /** {@code handler} starts a hop, {@code hop} (an {@code HttpClientOperations}). */
+    static void hopStarts(Object handler, Object hop) {
+        Map<String, Object> entries = BY_HANDLER.get(handler);
+        if (entries != null) {
+            BY_HOP.put(hop, entries);
+        }
+    }
+
+    /** {@code hop} (an {@code HttpClientOperations}) is about to send its headers. */
+    static void sending(Object hop) throws Throwable {
+        Map<String, Object> entries = BY_HOP.remove(hop);
+        if (entries == null) {
+            return;
+        }
+        Handles h = HANDLES.get(hop.getClass());
+        String host = URI.create((String) h.resourceUrl.invokeExact(hop)).getHost();
+        if (!BaggageRules.sendsTo(host)) {
+            return;
+        }
+        Object headers = h.requestHeaders.invokeExact(hop);
+        @SuppressWarnings("unchecked")
+        List<String> lines = (List<String>) h.getAll.invokeExact(headers, "baggage");
+        String existing = lines.isEmpty() ? null : String.join(",", lines);
+        String header = BaggageRules.outgoing(host, existing, entries);
+        if (header != null && !header.equals(existing)) {
+            h.set.invokeExact(headers, "baggage", (Object) header);
+        }
+    }
+
+    /** {@code HttpClientRequest.resourceUrl()}, {@code requestHeaders()} and Netty's {@code HttpHeaders.getAll}, {@code set}. */
+    private static final class Handles {
+        final MethodHandle resourceUrl;
+        final MethodHandle requestHeaders;
+        final MethodHandle getAll;
+        final MethodHandle set;
+
+        Handles(ClassLoader loader) throws ReflectiveOperationException {
+            MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+            Class<?> requestClass = Class.forName("reactor.netty.http.client.HttpClientRequest", false, loader);
+            Class<?> headersClass = Class.forName("io.netty.handler.codec.http.HttpHeaders", false, loader);
+            resourceUrl = lookup.findVirtual(requestClass, "resourceUrl", MethodType.methodType(String.class))
+                    .asType(MethodType.methodType(String.class, Object.class));
+            requestHeaders = lookup.findVirtual(requestClass, "requestHeaders", MethodType.methodType(headersClass))
+                    .asType(MethodType.methodType(Object.class, Object.class));
+            getAll = lookup.findVirtual(headersClass, "getAll", MethodType.methodType(List.class, String.class))
+                    .asType(MethodType.methodType(List.class, Object.class, String.class));
+            set = lookup.findVirtual(headersClass, "set", MethodType.methodType(headersClass, String.class, Object.class))
+                    .asType(MethodType.methodType(void.class, Object.class, String.class, Object.class));
+        }
+    }
+}
