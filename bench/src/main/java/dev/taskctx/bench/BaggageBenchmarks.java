@@ -3,7 +3,9 @@ package dev.taskctx.bench;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -11,6 +13,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.apache.hc.client5.http.classic.methods.HttpGet;
+import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
+import org.apache.hc.client5.http.impl.classic.HttpClients;
+import org.apache.hc.core5.http.io.entity.EntityUtils;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -26,7 +35,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What W3C baggage costs a request (µs/op): one GET with the JDK's {@code HttpClient} (HTTP/1.1,
- * keep-alive, redirects never followed) to the JDK's {@code HttpServer} on 127.0.0.1 (TCP_NODELAY), whose handler
+ * keep-alive, redirects never followed, and one that follows them), {@code HttpURLConnection}, OkHttp or
+ * Apache HttpClient 5 (classic) to the JDK's {@code HttpServer} on 127.0.0.1 (TCP_NODELAY), whose handler
  * answers the {@code rid} its context holds. The calling thread's context holds {@code rid} and
  * {@code tenant}. Run in the taskctx set-up without baggage options, and with
  * {@code baggage.out=rid;tenant,baggage.hosts=127.0.0.1,baggage.in=rid;tenant} (see bench/README,
@@ -44,7 +54,12 @@ public class BaggageBenchmarks {
 
         HttpServer server;
         HttpClient client;
+        HttpClient followingClient;
         HttpRequest request;
+        String uri;
+        OkHttpClient okHttp;
+        Request okHttpRequest;
+        CloseableHttpClient apache;
 
         @Setup(Level.Trial)
         public void start() throws IOException, InterruptedException {
@@ -61,8 +76,13 @@ public class BaggageBenchmarks {
             server.start();
             client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .followRedirects(HttpClient.Redirect.NEVER).build();
-            request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/rid"))
-                    .GET().build();
+            uri = "http://127.0.0.1:" + server.getAddress().getPort() + "/rid";
+            request = HttpRequest.newBuilder(URI.create(uri)).GET().build();
+            followingClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .followRedirects(HttpClient.Redirect.NORMAL).build();
+            okHttp = new OkHttpClient();
+            okHttpRequest = new Request.Builder().url(uri).build();
+            apache = HttpClients.createDefault();
             set();
             String seen = client.send(request, HttpResponse.BodyHandlers.ofString()).body();
             System.out.println("baggage check, " + System.getProperty("taskctx.baggage.in", "(options as given)")
@@ -81,7 +101,10 @@ public class BaggageBenchmarks {
         }
 
         @TearDown(Level.Trial)
-        public void stop() {
+        public void stop() throws IOException {
+            apache.close();
+            okHttp.dispatcher().executorService().shutdown();
+            okHttp.connectionPool().evictAll();
             server.stop(0);
         }
     }
@@ -90,5 +113,34 @@ public class BaggageBenchmarks {
     @Benchmark
     public String jdkHttpClientToJdkHttpServer(Exchange exchange) throws IOException, InterruptedException {
         return exchange.client.send(exchange.request, HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** The same with a client that follows redirects (none happens): the request is remembered for them. */
+    @Benchmark
+    public String jdkHttpClientFollowingRedirects(Exchange exchange) throws IOException, InterruptedException {
+        return exchange.followingClient.send(exchange.request, HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** One GET by {@code HttpURLConnection} (keep-alive, following redirects, the default). */
+    @Benchmark
+    public String urlConnection(Exchange exchange) throws IOException {
+        HttpURLConnection connection = (HttpURLConnection) URI.create(exchange.uri).toURL().openConnection();
+        try (InputStream in = connection.getInputStream()) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** One GET by OkHttp's {@code execute}. */
+    @Benchmark
+    public String okHttp(Exchange exchange) throws IOException {
+        try (Response response = exchange.okHttp.newCall(exchange.okHttpRequest).execute()) {
+            return response.body().string();
+        }
+    }
+
+    /** One GET by Apache HttpClient 5's classic client. */
+    @Benchmark
+    public String apacheClassic(Exchange exchange) throws IOException {
+        return exchange.apache.execute(new HttpGet(exchange.uri), response -> EntityUtils.toString(response.getEntity()));
     }
 }
