@@ -229,6 +229,32 @@ final class Hooks {
         return new Call("okHttpWrites", "(" + OBJECT + ")" + OBJECT, request);
     }
 
+    /** A gRPC call on {@code channel} with {@code callOptions} opens its stream with {@code headers}. */
+    static Call grpcStreamStarts(Arg channel, Arg callOptions, Arg headers) {
+        return new Call("grpcStreamStarts", "(" + OBJECT + OBJECT + OBJECT + ")V", channel, callOptions, headers);
+    }
+
+    /** {@code this} holds work of a gRPC call that runs later, on another thread, with the context of now. */
+    static Call grpcCallWorkHandedOver() {
+        return new Call("grpcCallWorkHandedOver", "(" + OBJECT + ")V", Arg.THIS);
+    }
+
+    /** The method runs work {@code this} holds for a gRPC call, with the context bound by {@link #grpcCallWorkHandedOver}. */
+    static MethodHook grpcCallWork(String method, String descriptor) {
+        return MethodHook.on(method, descriptor)
+                .enter(new Call("beginGrpcCallWork", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS), MethodHook.Result.KEEP)
+                .exitAlways(endTask())
+                .build();
+    }
+
+    /** gRPC's server dispatches a new call with its {@code headers} (a {@code Metadata}): a task of its own. */
+    static MethodHook grpcServerCall(String method, String descriptor, Arg headers) {
+        return MethodHook.on(method, descriptor)
+                .enter(new Call("beginGrpcServerCall", "(" + OBJECT + ")" + SNAPSHOT, headers), MethodHook.Result.KEEP)
+                .exitAlways(endTask())
+                .build();
+    }
+
     /** {@code request} (a {@code ClassicHttpRequest}) is one hop of Apache HttpClient 5 to the target of {@code scope}'s route. */
     static Call apacheClientSends(Arg request, Arg scope) {
         return new Call("apacheClientSends", "(" + OBJECT + OBJECT + ")V", request, scope);

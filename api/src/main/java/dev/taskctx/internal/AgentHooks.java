@@ -441,6 +441,46 @@ public final class AgentHooks {
     }
 
     /**
+     * gRPC's channel opens a call's stream ({@code ManagedChannelImpl$ChannelStreamProvider.newStream}) on
+     * {@code channel} with {@code callOptions} and {@code headers} (an {@code io.grpc.Metadata}): the
+     * headers get the {@code baggage} entry the host of the call's authority may receive ({@link BaggageRules}).
+     */
+    public static void grpcStreamStarts(Object channel, Object callOptions, Object headers) {
+        try {
+            GrpcBaggage.sending(channel, callOptions, headers);
+        } catch (Throwable ignored) {
+            // the call goes without baggage
+        }
+    }
+
+    /** A gRPC call hands work over with {@code holder} (a delayed client call's start, a server call's listener). */
+    public static void grpcCallWorkHandedOver(Object holder) {
+        try {
+            HandOffs.grpcCallWorkHandedOver(holder);
+        } catch (Throwable ignored) {
+            // the work runs with the empty context
+        }
+    }
+
+    /** Work a gRPC call handed over with {@code holder} begins; returns what {@link #endTask} puts back. */
+    public static Snapshot beginGrpcCallWork(Object holder) {
+        try {
+            return TaskRuns.beginGrpcCallWork(holder);
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
+    /** gRPC's server dispatches a new call with its {@code headers}; returns what {@link #endTask} puts back. */
+    public static Snapshot beginGrpcServerCall(Object headers) {
+        try {
+            return TaskRuns.beginGrpcServerCall(headers);
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
+    /**
      * Apache HttpClient 5's {@code ProtocolExec.execute}, below its redirect handling, is given
      * {@code request} (a {@code ClassicHttpRequest}, the chain's own copy) for the target of
      * {@code scope}'s ({@code ExecChain.Scope}) route: the request gets the {@code baggage} header that

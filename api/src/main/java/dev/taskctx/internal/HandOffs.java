@@ -266,6 +266,19 @@ final class HandOffs {
     }
 
     /**
+     * A gRPC call's later work is handed over with {@code holder}: a delayed client call's start (run by
+     * whichever thread later finds the channel's configuration) or a server call's listener (whose
+     * events the transport raises). That work runs with the context of this moment
+     * ({@link TaskRuns#beginGrpcCallWork}); an empty one binds nothing.
+     */
+    static void grpcCallWorkHandedOver(Object holder) {
+        Snapshot snapshot = Propagation.capture();
+        if (holder != null && !Propagation.carriesNothing(snapshot)) {
+            Propagation.GRPC_CALLS.put(holder, snapshot, true);
+        }
+    }
+
+    /**
      * A Netty executor's termination future was created: it lives as long as the executor, and the
      * group that builds the executor adds a listener to it from whatever context builds the group.
      * Bound to the empty snapshot up front, so that listeners added with any context run with the

@@ -27,6 +27,12 @@ public final class Propagation {
     static final Bindings COMPLETIONS = Bindings.ofCompletions();
     /** The context of the code that registered a Netty promise's listeners, keyed by the promise. */
     static final Bindings PROMISES = Bindings.beside();
+    /**
+     * The context a gRPC call's later work runs with, keyed by the object that holds that work: a
+     * delayed client call (its start, made by the application, run by the thread that resolves the
+     * channel) and a server call's listener (its events, raised by the transport).
+     */
+    static final Bindings GRPC_CALLS = Bindings.beside();
     /** Each kotlinx coroutine's own context, keyed by its {@code CoroutineContext}. */
     static final Bindings COROUTINES = Bindings.beside();
     /**

@@ -107,4 +107,31 @@ final class TaskRuns {
         }
         return previous;
     }
+
+    /**
+     * gRPC's server hands a new call's work to its call executor ({@code streamCreatedInternal}, on the
+     * transport's thread, with the call's {@code headers}): that dispatch starts empty, with the allowed
+     * {@code baggage} entries where {@code baggage.in} is set, and its listener and tasks capture that.
+     * Returns the thread's context, for {@link #endTask}.
+     */
+    static Snapshot beginGrpcServerCall(Object headers) {
+        Snapshot previous = Propagation.install(Snapshot.empty());
+        if (BaggageRules.appliesInbound() && headers != null) {
+            try {
+                GrpcBaggage.receiving(headers);
+            } catch (Throwable ignored) {
+                // the call runs without its baggage
+            }
+        }
+        return previous;
+    }
+
+    /**
+     * Work a gRPC call handed over with {@code holder} runs ({@link HandOffs#grpcCallWorkHandedOver}):
+     * installs the snapshot bound to it, or the empty one. Returns the thread's context, for {@link #endTask}.
+     */
+    static Snapshot beginGrpcCallWork(Object holder) {
+        Snapshot bound = Propagation.GRPC_CALLS.peek(holder);
+        return Propagation.install(bound == null ? Snapshot.empty() : bound);
+    }
 }

@@ -84,9 +84,12 @@ public class BaggageBenchmarks {
             okHttpRequest = new Request.Builder().url(uri).build();
             apache = HttpClients.createDefault();
             set();
-            String seen = client.send(request, HttpResponse.BodyHandlers.ofString()).body();
+            BaggageBenchmarks check = new BaggageBenchmarks();
             System.out.println("baggage check, " + System.getProperty("taskctx.baggage.in", "(options as given)")
-                    + ": the server's handler saw rid=" + seen);
+                    + ": the server's handler saw rid=" + check.jdkHttpClientToJdkHttpServer(this)
+                    + " (JDK HttpClient), " + check.jdkHttpClientFollowingRedirects(this) + " (following redirects), "
+                    + check.urlConnection(this) + " (HttpURLConnection), " + check.okHttp(this) + " (OkHttp), "
+                    + check.apacheClassic(this) + " (Apache HttpClient 5)");
         }
 
         @Setup(Level.Iteration)
