@@ -42,6 +42,7 @@ final class AgentOptions {
         DEFAULTS.put("vertx", "on");
         DEFAULTS.put("helidon", "on");
         DEFAULTS.put("reactor", "on");
+        DEFAULTS.put("grpc", "on");
         DEFAULTS.put("coroutines", "on");
         DEFAULTS.put("mdc", "off");
         DEFAULTS.put("micrometer", "off");

@@ -32,8 +32,8 @@ import java.util.Set;
  * HttpClientOperations.beforeMarkSentHeaders}, on the event loop. gRPC opens every call's stream on a
  * {@code ManagedChannel} through {@code ManagedChannelImpl$ChannelStreamProvider.newStream}, inside
  * {@code ClientCallImpl.start}, where
- * the call's metadata gets the entry for its authority's host; a call waiting for the channel's name
- * resolution ({@code DelayedClientCall}) is started later by another thread, with its caller's context.
+ * the call's metadata gets the entry for its authority's host (a call waiting for the channel's name
+ * resolution is started later by another thread with its caller's context: family {@code grpc}).
  * Inbound: the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
@@ -47,9 +47,8 @@ import java.util.Set;
  * which its connection calls inside the request's own event or pipelined dispatch (family {@code vertx})
  * before it emits the request to its handler. Helidon's {@code Http1ServerRequest} constructor (its
  * fourth parameter, the request's headers), which runs inside the request's {@code route} (family
- * {@code helidon}) before its routing. gRPC's {@code ServerImpl$ServerTransportListenerImpl.streamCreatedInternal},
- * where the transport's thread hands a new call to its call executor, made a dispatch of its own here (gRPC
- * has no family), whose context the call's listener keeps for every later event it hands on.
+ * {@code helidon}) before its routing. gRPC's {@code ServerImpl$ServerTransportListenerImpl
+ * .streamCreatedInternal}, the call's own task (family {@code grpc}), reads the call's headers there.
  */
 final class BaggageInstrumentation implements HandOffFamily {
 
@@ -106,18 +105,12 @@ final class BaggageInstrumentation implements HandOffFamily {
             plan.add("okhttp3/internal/connection/Exchange", MethodHook.on("writeRequestHeaders", "(Lokhttp3/Request;)V")
                     .enter(Hooks.okHttpWrites(Arg.parameter(0)), MethodHook.Result.REPLACE_PARAMETER).build());
             // gRPC: every call of a ManagedChannel opens its stream through the channel's stream provider,
-            // inside ClientCallImpl.start; before the channel has its configuration, the application's start
-            // goes to a DelayedClientCall, whose real start runs later on the thread that resolved the name,
-            // so it is handed over with the caller's context.
+            // inside ClientCallImpl.start, with its caller's context (a delayed start too: family grpc).
             plan.add("io/grpc/internal/ManagedChannelImpl$ChannelStreamProvider", MethodHook.on("newStream",
                     "(Lio/grpc/MethodDescriptor;Lio/grpc/CallOptions;Lio/grpc/Metadata;Lio/grpc/Context;)")
                     .enter(Hooks.grpcStreamStarts(Arg.THIS.readingField("io/grpc/internal/ManagedChannelImpl$ChannelStreamProvider",
                             "this$0", "Lio/grpc/internal/ManagedChannelImpl;"), Arg.parameter(1), Arg.parameter(2)))
                     .build());
-            plan.add("io/grpc/internal/DelayedClientCall",
-                    MethodHook.on("start", "(Lio/grpc/ClientCall$Listener;Lio/grpc/Metadata;)V")
-                            .enter(Hooks.grpcCallWorkHandedOver()).build(),
-                    Hooks.grpcCallWork("internalStart", "(Lio/grpc/ClientCall$Listener;)V"));
         }
         // Each inbound hook runs inside its server's own request dispatch: without it (that server's option
         // off) the entries would land on whatever context the server's thread holds.
@@ -148,23 +141,6 @@ final class BaggageInstrumentation implements HandOffFamily {
         if (receives && options.on("vertx")) {
             plan.add("io/vertx/core/http/impl/Http1xServerRequest",
                     MethodHook.on("handleBegin", "(Z)V").enter(Hooks.vertxRequestBegins()).build());
-        }
-        if (receives) {
-            // gRPC's server has no dispatch of its own here: a call's tasks (method look-up, start, each
-            // message, half-close, ready, close) are submitted to its call executor by the transport's
-            // thread, from streamCreatedInternal and then from the call's listener. The first is made a
-            // dispatch starting empty, with the call's entries; the listener, built there, keeps that
-            // context for the events it hands on.
-            String listener = "io/grpc/internal/ServerImpl$JumpToApplicationThreadServerStreamListener";
-            plan.add("io/grpc/internal/ServerImpl$ServerTransportListenerImpl", Hooks.grpcServerCall("streamCreatedInternal",
-                    "(Lio/grpc/internal/ServerStream;Ljava/lang/String;Lio/grpc/Metadata;Lio/perfmark/Tag;)V", Arg.parameter(2)));
-            plan.add(listener,
-                    MethodHook.on("<init>", null).exitOnReturn(Hooks.grpcCallWorkHandedOver()).build(),
-                    Hooks.grpcCallWork("messagesAvailable", "(Lio/grpc/internal/StreamListener$MessageProducer;)V"),
-                    Hooks.grpcCallWork("halfClosed", "()V"),
-                    Hooks.grpcCallWork("closed", "(Lio/grpc/Status;)V"),
-                    Hooks.grpcCallWork("onReady", "()V"),
-                    Hooks.grpcCallWork("triggerEvent", "(Ljava/lang/Object;)V"));
         }
         if (receives && options.on("helidon")) {
             plan.add("io/helidon/webserver/http1/Http1ServerRequest", MethodHook.on("<init>", null)

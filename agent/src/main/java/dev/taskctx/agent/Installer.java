@@ -46,6 +46,7 @@ public final class Installer extends AgentEntry {
             new VertxInstrumentation(),
             new HelidonInstrumentation(),
             new ReactorInstrumentation(),
+            new GrpcInstrumentation(),
             new BaggageInstrumentation(),
             new CoroutineInstrumentation(),
             new ThreadInstrumentation(),

@@ -116,7 +116,7 @@ class AgentOptionsTest {
         assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .matches(java.util.regex.Pattern.quote("taskctx: agent active; hand-off families: executors, forkjoin, "
-                        + "completablefuture, scheduled, timer, guava, netty, channels, jetty, tomcat, httpserver, netty.inbound, undertow, vertx, helidon, reactor, coroutines, threads, mdc, fields, lambdafields") + "; installed in \\d+ ms");
+                        + "completablefuture, scheduled, timer, guava, netty, channels, jetty, tomcat, httpserver, netty.inbound, undertow, vertx, helidon, reactor, grpc, coroutines, threads, mdc, fields, lambdafields") + "; installed in \\d+ ms");
         assertThat(result.stderrLines()).contains(
                 "taskctx: instrumented java.util.concurrent.ThreadPoolExecutor",
                 "taskctx: instrumented java.lang.Thread",
@@ -129,7 +129,7 @@ class AgentOptionsTest {
     @Test
     void familiesSwitchedOffAreNotInstalled() throws Exception {
         JvmRunner.Result result = runWith("debug,forkjoin=off,completablefuture=off,scheduled=off,timer=off,"
-                + "guava=off,netty=off,channels=off,jetty=off,tomcat=off,httpserver=off,netty.inbound=off,undertow=off,vertx=off,helidon=off,reactor=off,coroutines=off,fields=off,lambdafields=off");
+                + "guava=off,netty=off,channels=off,jetty=off,tomcat=off,httpserver=off,netty.inbound=off,undertow=off,vertx=off,helidon=off,reactor=off,grpc=off,coroutines=off,fields=off,lambdafields=off");
         assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .matches(java.util.regex.Pattern.quote("taskctx: agent active; hand-off families: executors, threads")

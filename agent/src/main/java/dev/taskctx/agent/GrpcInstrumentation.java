@@ -1,0 +1,43 @@
+package dev.taskctx.agent;
+
+/**
+ * grpc-java's server and client (any transport; tested over {@code grpc-netty-shaded}, whose Netty is
+ * relocated, so the {@code netty} and {@code netty.inbound} families never see its event loops). The
+ * server: a call's work (method look-up, start, each message, half-close, ready, close) is submitted
+ * by the transport's thread to the call's {@code SerializingExecutor}, first from
+ * {@code ServerImpl$ServerTransportListenerImpl.streamCreatedInternal}, then from the call's
+ * {@code JumpToApplicationThreadServerStreamListener}, which that method builds. Each submission is a
+ * task already ({@code executors}), but one carrying the transport thread's context, not the call's.
+ * {@code streamCreatedInternal} is made the call's own task, starting empty, with the call's allowed
+ * {@code baggage} entries where {@code baggage.in} is given, and the listener keeps that context for
+ * every event it hands on, so the service method and what it hands off see the call's entries whichever
+ * event runs it. The client: before a channel has its configuration, a call's start goes to a
+ * {@code DelayedClientCall}, whose real start (call credentials, stream tracers, the stream's headers)
+ * runs later on the thread that resolved the name; it runs with its caller's context, not with that of
+ * whichever caller triggered the resolution. Matched by class name; the agent never links to gRPC.
+ */
+final class GrpcInstrumentation implements HandOffFamily {
+
+    @Override
+    public String name() {
+        return "grpc";
+    }
+
+    @Override
+    public void register(WeavingPlan plan, AgentOptions options) {
+        plan.add("io/grpc/internal/ServerImpl$ServerTransportListenerImpl", Hooks.grpcServerCall("streamCreatedInternal",
+                "(Lio/grpc/internal/ServerStream;Ljava/lang/String;Lio/grpc/Metadata;Lio/perfmark/Tag;)V",
+                MethodHook.Arg.parameter(2)));
+        plan.add("io/grpc/internal/ServerImpl$JumpToApplicationThreadServerStreamListener",
+                MethodHook.on("<init>", null).exitOnReturn(Hooks.grpcCallWorkHandedOver()).build(),
+                Hooks.grpcCallWork("messagesAvailable", "(Lio/grpc/internal/StreamListener$MessageProducer;)V"),
+                Hooks.grpcCallWork("halfClosed", "()V"),
+                Hooks.grpcCallWork("closed", "(Lio/grpc/Status;)V"),
+                Hooks.grpcCallWork("onReady", "()V"),
+                Hooks.grpcCallWork("triggerEvent", "(Ljava/lang/Object;)V"));
+        plan.add("io/grpc/internal/DelayedClientCall",
+                MethodHook.on("start", "(Lio/grpc/ClientCall$Listener;Lio/grpc/Metadata;)V")
+                        .enter(Hooks.grpcCallWorkHandedOver()).build(),
+                Hooks.grpcCallWork("internalStart", "(Lio/grpc/ClientCall$Listener;)V"));
+    }
+}
