@@ -142,6 +142,17 @@ final class Hooks {
                 .build();
     }
 
+    /**
+     * The method hands one Kafka record ({@code record}, a {@code ConsumerRecord}) to its listener on the
+     * consumer thread: as {@link #inboundDispatch(String, String)}, with the record's allowed baggage.
+     */
+    static MethodHook recordDispatch(String method, String descriptor, Arg record) {
+        return MethodHook.on(method, descriptor)
+                .enter(new Call("beginKafkaRecordDispatch", "(" + OBJECT + ")" + SNAPSHOT, record), MethodHook.Result.KEEP)
+                .exitAlways(endTask())
+                .build();
+    }
+
     static Call endTask() {
         return new Call("endTask", "(" + SNAPSHOT + ")V", Arg.KEPT);
     }
@@ -215,6 +226,11 @@ final class Hooks {
     /** {@code request} (an {@code okhttp3.Request}) is one hop of an OkHttp call about to be written; returns the request to write. */
     static Call okHttpWrites(Arg request) {
         return new Call("okHttpWrites", "(" + OBJECT + ")" + OBJECT, request);
+    }
+
+    /** {@code record} (a {@code ProducerRecord}) is being sent by a {@code KafkaProducer}, its headers still writable. */
+    static Call kafkaProducerSends(Arg record) {
+        return new Call("kafkaProducerSends", "(" + OBJECT + ")V", record);
     }
 
     /** {@code request} (a {@code ClassicHttpRequest}) is one hop of Apache HttpClient 5 to the target of {@code scope}'s route. */

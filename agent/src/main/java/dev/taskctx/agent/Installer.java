@@ -45,6 +45,7 @@ public final class Installer extends AgentEntry {
             new UndertowInstrumentation(),
             new VertxInstrumentation(),
             new HelidonInstrumentation(),
+            new SpringKafkaInstrumentation(),
             new ReactorInstrumentation(),
             new BaggageInstrumentation(),
             new CoroutineInstrumentation(),
@@ -263,7 +264,7 @@ public final class Installer extends AgentEntry {
                 reportFieldsLost(fieldsLost);
             }
         }
-        if (options.sendsBaggage()) {
+        if (options.sendsHttpBaggage()) {
             // After the transformer: the classes it loads are woven as they load.
             readRequestHeaders(instrumentation);
         }
