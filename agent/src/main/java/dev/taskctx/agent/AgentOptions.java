@@ -41,6 +41,7 @@ final class AgentOptions {
         DEFAULTS.put("undertow", "on");
         DEFAULTS.put("vertx", "on");
         DEFAULTS.put("helidon", "on");
+        DEFAULTS.put("springkafka", "on");
         DEFAULTS.put("reactor", "on");
         DEFAULTS.put("grpc", "on");
         DEFAULTS.put("coroutines", "on");
@@ -53,6 +54,7 @@ final class AgentOptions {
         DEFAULTS.put("baggage.in", "");
         DEFAULTS.put("baggage.out", "");
         DEFAULTS.put("baggage.hosts", "");
+        DEFAULTS.put("baggage.topics", "");
     }
 
     private final Map<String, String> values = new LinkedHashMap<>(DEFAULTS);
@@ -80,9 +82,11 @@ final class AgentOptions {
                 options.accept(name, value, "agent option '" + trimmed + "'");
             }
         }
-        if (!options.list("baggage.out").isEmpty() && options.list("baggage.hosts").isEmpty()) {
-            warn("taskctx: agent option baggage.out is given without baggage.hosts, so no request carries baggage;"
-                    + " list the hosts that may receive those values as baggage.hosts=host;host");
+        if (!options.list("baggage.out").isEmpty() && options.list("baggage.hosts").isEmpty()
+                && options.list("baggage.topics").isEmpty()) {
+            warn("taskctx: agent option baggage.out is given without baggage.hosts or baggage.topics, so no request"
+                    + " or record carries baggage; list the hosts that may receive those values as"
+                    + " baggage.hosts=host;host, the Kafka topics whose records may carry them as baggage.topics=topic;topic");
         }
         return options;
     }
@@ -106,6 +110,8 @@ final class AgentOptions {
             if (bad != null) {
                 warn("taskctx: bad value in " + source + ": '" + bad + "' is not " + (name.equals("baggage.hosts")
                         ? "a host name (letters, digits, '-', '.', ':', '[', ']')"
+                        : name.equals("baggage.topics")
+                        ? "a Kafka topic name (up to 249 letters, digits, '.', '_', '-')"
                         : "a baggage key (an HTTP token: letters, digits and !#$%&'*+-.^_`|~)")
                         + "; list " + name + " as name;name; using none");
                 return;
@@ -151,7 +157,9 @@ final class AgentOptions {
             if (trimmed.isEmpty()) {
                 continue;
             }
-            boolean good = name.equals("baggage.hosts") ? isHostName(trimmed) : Baggage.isToken(trimmed);
+            boolean good = name.equals("baggage.hosts") ? isHostName(trimmed)
+                    : name.equals("baggage.topics") ? isTopicName(trimmed)
+                    : Baggage.isToken(trimmed);
             if (!good) {
                 return trimmed;
             }
@@ -169,13 +177,28 @@ final class AgentOptions {
         return true;
     }
 
+    /** Kafka's own rule for topic names: at most 249 of {@code [a-zA-Z0-9._-]}. */
+    private static boolean isTopicName(String topic) {
+        if (topic.length() > 249) {
+            return false;
+        }
+        for (int i = 0; i < topic.length(); i++) {
+            char c = topic.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || "._-".indexOf(c) >= 0)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private static void warn(String line) {
         System.err.println(line);
     }
 
     /**
      * Whether the option {@code name} is on. The family {@code baggage} has no switch of its own: it is
-     * on when {@code baggage.in} is given, or {@code baggage.out} together with {@code baggage.hosts}.
+     * on when {@code baggage.in} is given, or {@code baggage.out} together with {@code baggage.hosts} or
+     * {@code baggage.topics}.
      */
     boolean on(String name) {
         if (name.equals("baggage")) {
@@ -184,9 +207,19 @@ final class AgentOptions {
         return "on".equals(values.get(name));
     }
 
-    /** Whether outgoing requests may carry baggage: keys to send and hosts to send them to are both given. */
+    /** Whether anything outgoing may carry baggage: HTTP requests ({@link #sendsHttpBaggage}) or Kafka records. */
     boolean sendsBaggage() {
+        return sendsHttpBaggage() || sendsKafkaBaggage();
+    }
+
+    /** Whether outgoing HTTP requests may carry baggage: keys to send and hosts to send them to are both given. */
+    boolean sendsHttpBaggage() {
         return !list("baggage.out").isEmpty() && !list("baggage.hosts").isEmpty();
+    }
+
+    /** Whether Kafka records may carry baggage: keys to send and topics whose records carry them are both given. */
+    boolean sendsKafkaBaggage() {
+        return !list("baggage.out").isEmpty() && !list("baggage.topics").isEmpty();
     }
 
     boolean debug() {

@@ -9,7 +9,7 @@ import java.util.Set;
 
 /**
  * Context values across processes as the W3C {@code baggage} header (agent options {@code baggage.in},
- * {@code baggage.out}, {@code baggage.hosts}; on only when they are given). Outgoing: every request of
+ * {@code baggage.out}, {@code baggage.hosts}, {@code baggage.topics}; on only when they are given). Outgoing: every request of
  * the JDK's {@code HttpClient} passes {@code HttpClientImpl.sendAsync(request, handler, pushHandler,
  * executor)}, on the calling thread (JDK 17 and 25: {@code send} and both public {@code sendAsync}
  * call it), where it may be replaced by a copy with the header; where the client follows redirects, the
@@ -34,7 +34,11 @@ import java.util.Set;
  * {@code ClientCallImpl.start}, where
  * the call's metadata gets the entry for its authority's host (a call waiting for the channel's name
  * resolution is started later by another thread with its caller's context: family {@code grpc}).
- * Inbound: the JDK's
+ * Kafka's {@code KafkaProducer.send}, with or without a callback, passes the record
+ * (after the producer's interceptors) to its private {@code doSend} on the sending thread, which makes
+ * the record's headers read-only only after serializing it: at its entry a record to a topic listed gets
+ * the header. Inbound: Spring Kafka's records get theirs in their own dispatch
+ * ({@link SpringKafkaInstrumentation}); the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
  * {@code httpserver}), before any filter or handler runs. Tomcat's {@code CoyoteAdapter.postParseRequest},
@@ -65,8 +69,16 @@ final class BaggageInstrumentation implements HandOffFamily {
         }
         boolean sends = options.sendsBaggage();
         BaggageRules.configure(new ArrayList<>(options.list("baggage.in")),
-                sends ? new ArrayList<>(options.list("baggage.out")) : new ArrayList<>(), hosts);
-        if (sends) {
+                sends ? new ArrayList<>(options.list("baggage.out")) : new ArrayList<>(), hosts,
+                new LinkedHashSet<>(options.list("baggage.topics")));
+        if (options.sendsKafkaBaggage()) {
+            // Both send overloads pass here on the sending thread, after the interceptors; the headers turn
+            // read-only further down (setReadOnly), so they take the header here.
+            plan.add("org/apache/kafka/clients/producer/KafkaProducer", MethodHook.on("doSend",
+                    "(Lorg/apache/kafka/clients/producer/ProducerRecord;Lorg/apache/kafka/clients/producer/Callback;)")
+                    .enter(Hooks.kafkaProducerSends(Arg.parameter(0))).build());
+        }
+        if (options.sendsHttpBaggage()) {
             plan.add("jdk/internal/net/http/HttpClientImpl", MethodHook.on("sendAsync",
                     "(Ljava/net/http/HttpRequest;Ljava/net/http/HttpResponse$BodyHandler;"
                             + "Ljava/net/http/HttpResponse$PushPromiseHandler;Ljava/util/concurrent/Executor;)")

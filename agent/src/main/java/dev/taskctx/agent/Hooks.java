@@ -142,6 +142,17 @@ final class Hooks {
                 .build();
     }
 
+    /**
+     * The method hands one Kafka record ({@code record}, a {@code ConsumerRecord}) to its listener on the
+     * consumer thread: as {@link #inboundDispatch(String, String)}, with the record's allowed baggage.
+     */
+    static MethodHook recordDispatch(String method, String descriptor, Arg record) {
+        return MethodHook.on(method, descriptor)
+                .enter(new Call("beginKafkaRecordDispatch", "(" + OBJECT + ")" + SNAPSHOT, record), MethodHook.Result.KEEP)
+                .exitAlways(endTask())
+                .build();
+    }
+
     static Call endTask() {
         return new Call("endTask", "(" + SNAPSHOT + ")V", Arg.KEPT);
     }
@@ -253,6 +264,11 @@ final class Hooks {
                 .enter(new Call("beginGrpcServerCall", "(" + OBJECT + ")" + SNAPSHOT, headers), MethodHook.Result.KEEP)
                 .exitAlways(endTask())
                 .build();
+    }
+
+    /** {@code record} (a {@code ProducerRecord}) is being sent by a {@code KafkaProducer}, its headers still writable. */
+    static Call kafkaProducerSends(Arg record) {
+        return new Call("kafkaProducerSends", "(" + OBJECT + ")V", record);
     }
 
     /** {@code request} (a {@code ClassicHttpRequest}) is one hop of Apache HttpClient 5 to the target of {@code scope}'s route. */

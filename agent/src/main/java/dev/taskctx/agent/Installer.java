@@ -45,6 +45,7 @@ public final class Installer extends AgentEntry {
             new UndertowInstrumentation(),
             new VertxInstrumentation(),
             new HelidonInstrumentation(),
+            new SpringKafkaInstrumentation(),
             new ReactorInstrumentation(),
             new GrpcInstrumentation(),
             new BaggageInstrumentation(),
@@ -264,7 +265,7 @@ public final class Installer extends AgentEntry {
                 reportFieldsLost(fieldsLost);
             }
         }
-        if (options.sendsBaggage()) {
+        if (options.sendsHttpBaggage()) {
             // After the transformer: the classes it loads are woven as they load.
             readRequestHeaders(instrumentation);
         }

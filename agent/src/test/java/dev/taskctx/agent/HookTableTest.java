@@ -33,7 +33,7 @@ class HookTableTest {
             "jdk/internal/net/http/HttpRequestImpl#<init>", "JDK 21+: the redirect constructor takes a header filter");
 
     /** Every option that switches a family on that is off by default. */
-    private static final String ALL_ON = "mdc,micrometer,baggage.in=rid,baggage.out=rid,baggage.hosts=localhost";
+    private static final String ALL_ON = "mdc,micrometer,baggage.in=rid,baggage.out=rid,baggage.hosts=localhost,baggage.topics=orders";
 
     private static WeavingPlan fullPlan() {
         WeavingPlan plan = new WeavingPlan();

@@ -266,6 +266,19 @@ public final class AgentHooks {
         }
     }
 
+    /**
+     * Spring Kafka's listener container hands one record to its listener on the consumer thread: a
+     * dispatch of its own, as {@link #beginInboundDispatch}, with the record's allowed baggage; returns
+     * what {@link #endTask} puts back.
+     */
+    public static Snapshot beginKafkaRecordDispatch(Object record) {
+        try {
+            return TaskRuns.beginRecordDispatch(record);
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
     /** A task's begin hook ended; {@code previous} is what it returned. */
     public static void endTask(Snapshot previous) {
         try {
@@ -477,6 +490,19 @@ public final class AgentHooks {
             return TaskRuns.beginGrpcServerCall(headers);
         } catch (Throwable ignored) {
             return null;
+        }
+    }
+
+    /**
+     * {@code KafkaProducer.doSend} is given {@code record} (a {@code ProducerRecord}, after the
+     * producer's interceptors) on the sending thread: where its topic may carry baggage, its headers get
+     * the merged {@code baggage} header ({@link BaggageRules}).
+     */
+    public static void kafkaProducerSends(Object record) {
+        try {
+            KafkaBaggage.sending(record);
+        } catch (Throwable ignored) {
+            // the record goes with the headers it has
         }
     }
 

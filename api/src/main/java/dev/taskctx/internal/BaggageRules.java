@@ -9,31 +9,34 @@ import java.util.Set;
 
 /**
  * Which context values cross a process boundary as W3C {@code baggage} (agent options
- * {@code baggage.in}, {@code baggage.out}, {@code baggage.hosts}), and the two directions: an inbound
- * request's allowed entries put into its context, an outgoing request's header made from the calling
- * code's context. Until the agent configures them all lists are empty, so nothing crosses.
+ * {@code baggage.in}, {@code baggage.out}, {@code baggage.hosts}, {@code baggage.topics}), and the two
+ * directions: an inbound request's (or Kafka record's) allowed entries put into its context, an outgoing
+ * request's (or record's) header made from the calling code's context. Until the agent configures them all lists are empty, so nothing crosses.
  * Thread-safe: the rules are one immutable value, replaced whole.
  */
 public final class BaggageRules {
 
-    private static volatile BaggageRules current = new BaggageRules(List.of(), List.of(), Set.of());
+    private static volatile BaggageRules current = new BaggageRules(List.of(), List.of(), Set.of(), Set.of());
 
     private final List<String> inbound;
     private final List<String> outbound;
     private final Set<String> hosts;
+    private final Set<String> topics;
 
-    private BaggageRules(List<String> inbound, List<String> outbound, Set<String> hosts) {
+    private BaggageRules(List<String> inbound, List<String> outbound, Set<String> hosts, Set<String> topics) {
         this.inbound = inbound;
         this.outbound = outbound;
         this.hosts = hosts;
+        this.topics = topics;
     }
 
     /**
-     * Called by the agent at start-up: the keys applied from inbound requests, the keys sent, and the
-     * hosts (lower case) that may receive them; nothing is sent unless both of the last two are given.
+     * Called by the agent at start-up: the keys applied from inbound requests and records, the keys sent,
+     * the hosts (lower case) that may receive them, and the Kafka topics (exact, as Kafka compares them)
+     * whose records may carry them; nothing is sent to a host or topic not listed.
      */
-    public static void configure(List<String> inbound, List<String> outbound, Set<String> hosts) {
-        current = new BaggageRules(List.copyOf(inbound), List.copyOf(outbound), Set.copyOf(hosts));
+    public static void configure(List<String> inbound, List<String> outbound, Set<String> hosts, Set<String> topics) {
+        current = new BaggageRules(List.copyOf(inbound), List.copyOf(outbound), Set.copyOf(hosts), Set.copyOf(topics));
     }
 
     /** Whether inbound entries are applied at all ({@code baggage.in} is set): one read. */
@@ -93,8 +96,32 @@ public final class BaggageRules {
     /** As {@link #outgoing(String, String)}, from {@code context} (entries captured earlier) instead of the current context's. */
     static String outgoing(String host, String existing, Map<String, Object> context) {
         BaggageRules rules = current;
-        if (rules.outbound.isEmpty() || host == null || !rules.hosts.contains(host.toLowerCase(Locale.ROOT))
-                || context.isEmpty()) {
+        if (rules.outbound.isEmpty() || host == null || !rules.hosts.contains(host.toLowerCase(Locale.ROOT))) {
+            return existing;
+        }
+        return merged(rules, existing, context);
+    }
+
+    /**
+     * The {@code baggage} value a Kafka record to {@code topic} carries: as {@link #outgoing}, for the
+     * topics in {@code baggage.topics}.
+     */
+    static String outgoingToTopic(String topic, String existing) {
+        BaggageRules rules = current;
+        if (rules.outbound.isEmpty() || topic == null || !rules.topics.contains(topic)) {
+            return existing;
+        }
+        return merged(rules, existing, Propagation.current().asMap());
+    }
+
+    /** Whether a record to {@code topic} may get a header at all: cheap, before any header is read. */
+    static boolean sendsToTopic(String topic) {
+        BaggageRules rules = current;
+        return !rules.outbound.isEmpty() && topic != null && rules.topics.contains(topic);
+    }
+
+    private static String merged(BaggageRules rules, String existing, Map<String, Object> context) {
+        if (context.isEmpty()) {
             return existing;
         }
         return Baggage.emit(context, rules.outbound, existing);

@@ -127,6 +127,24 @@ final class TaskRuns {
     }
 
     /**
+     * {@link #beginInboundDispatch} for one Kafka record handed to its listener ({@code record}, a
+     * {@code ConsumerRecord}); where {@code baggage.in} is set, the record's allowed {@code baggage}
+     * entries are set in the listener's context ({@link KafkaBaggage}). A record whose headers cannot be
+     * read still runs as its own task.
+     */
+    static Snapshot beginRecordDispatch(Object record) {
+        Snapshot previous = Propagation.install(Snapshot.empty());
+        if (BaggageRules.appliesInbound()) {
+            try {
+                KafkaBaggage.receiving(record);
+            } catch (Throwable ignored) {
+                // the listener runs without the record's baggage
+            }
+        }
+        return previous;
+    }
+
+    /**
      * Work a gRPC call handed over with {@code holder} runs ({@link HandOffs#grpcCallWorkHandedOver}):
      * installs the snapshot bound to it, or the empty one. Returns the thread's context, for {@link #endTask}.
      */

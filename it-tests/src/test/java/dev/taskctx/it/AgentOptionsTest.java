@@ -116,7 +116,7 @@ class AgentOptionsTest {
         assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .matches(java.util.regex.Pattern.quote("taskctx: agent active; hand-off families: executors, forkjoin, "
-                        + "completablefuture, scheduled, timer, guava, netty, channels, jetty, tomcat, httpserver, netty.inbound, undertow, vertx, helidon, reactor, grpc, coroutines, threads, mdc, fields, lambdafields") + "; installed in \\d+ ms");
+                        + "completablefuture, scheduled, timer, guava, netty, channels, jetty, tomcat, httpserver, netty.inbound, undertow, vertx, helidon, springkafka, reactor, grpc, coroutines, threads, mdc, fields, lambdafields") + "; installed in \\d+ ms");
         assertThat(result.stderrLines()).contains(
                 "taskctx: instrumented java.util.concurrent.ThreadPoolExecutor",
                 "taskctx: instrumented java.lang.Thread",
@@ -129,7 +129,7 @@ class AgentOptionsTest {
     @Test
     void familiesSwitchedOffAreNotInstalled() throws Exception {
         JvmRunner.Result result = runWith("debug,forkjoin=off,completablefuture=off,scheduled=off,timer=off,"
-                + "guava=off,netty=off,channels=off,jetty=off,tomcat=off,httpserver=off,netty.inbound=off,undertow=off,vertx=off,helidon=off,reactor=off,grpc=off,coroutines=off,fields=off,lambdafields=off");
+                + "guava=off,netty=off,channels=off,jetty=off,tomcat=off,httpserver=off,netty.inbound=off,undertow=off,vertx=off,helidon=off,springkafka=off,reactor=off,grpc=off,coroutines=off,fields=off,lambdafields=off");
         assertThat(result.stderrLines()).filteredOn(line -> line.startsWith("taskctx: agent active"))
                 .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
                 .matches(java.util.regex.Pattern.quote("taskctx: agent active; hand-off families: executors, threads")
@@ -174,6 +174,18 @@ class AgentOptionsTest {
         assertThat(result.stderrLines()).containsExactly(
                 "taskctx: bad value in agent option 'mdc=maybe': 'mdc' takes on or off; using off");
         assertThat(result.stdoutLines()).contains("pool-mdc=null");
+    }
+
+    @Test
+    void aTopicNameKafkaRejectsIsReportedInOneLine() throws Exception {
+        JvmRunner.Result result = runWith("baggage.out=rid,baggage.topics=orders;or ders");
+        assertThat(result.stderrLines()).containsExactly(
+                "taskctx: bad value in agent option 'baggage.topics=orders;or ders': 'or ders' is not a Kafka topic name"
+                        + " (up to 249 letters, digits, '.', '_', '-'); list baggage.topics as name;name; using none",
+                "taskctx: agent option baggage.out is given without baggage.hosts or baggage.topics, so no request"
+                        + " or record carries baggage; list the hosts that may receive those values as"
+                        + " baggage.hosts=host;host, the Kafka topics whose records may carry them as baggage.topics=topic;topic");
+        assertThat(result.stdoutLines()).contains("pool-taskctx=req-1");
     }
 
     @Test

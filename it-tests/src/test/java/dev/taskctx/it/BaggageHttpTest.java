@@ -232,8 +232,17 @@ class BaggageHttpTest {
         JvmRunner.Result result = run("baggage.out=rid");
         assertThat(result.stdoutLines()).contains("send: context={} pooled=null header=null");
         assertThat(result.stderrLines()).containsExactly("taskctx: agent option baggage.out is given without"
-                + " baggage.hosts, so no request carries baggage; list the hosts that may receive those values as"
-                + " baggage.hosts=host;host");
+                + " baggage.hosts or baggage.topics, so no request or record carries baggage; list the hosts that may"
+                + " receive those values as baggage.hosts=host;host, the Kafka topics whose records may carry them as"
+                + " baggage.topics=topic;topic");
+    }
+
+    /** {@code baggage.topics} is for Kafka records: HTTP requests still need their host listed. */
+    @Test
+    void outboundWithTopicsOnlySendsNoRequestBaggage() throws Exception {
+        JvmRunner.Result result = run("baggage.out=rid,baggage.topics=orders");
+        assertThat(result.stdoutLines()).contains("send: context={} pooled=null header=null");
+        assertThat(result.stderrLines()).isEmpty();
     }
 
     @Test
