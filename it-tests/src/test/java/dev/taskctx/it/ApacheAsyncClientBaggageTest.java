@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
+import java.io.IOException;
 import java.lang.ref.WeakReference;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -14,14 +17,32 @@ import java.util.concurrent.TimeUnit;
 import org.apache.hc.client5.http.async.methods.SimpleHttpRequest;
 import org.apache.hc.client5.http.async.methods.SimpleRequestBuilder;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
+import org.apache.hc.client5.http.impl.async.H2AsyncClientBuilder;
 import org.apache.hc.client5.http.impl.async.HttpAsyncClients;
+import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.Header;
+import org.apache.hc.core5.http.HttpException;
+import org.apache.hc.core5.http.HttpRequest;
+import org.apache.hc.core5.http.Message;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.impl.bootstrap.HttpAsyncServer;
+import org.apache.hc.core5.http.message.BasicHttpResponse;
+import org.apache.hc.core5.http.nio.AsyncRequestConsumer;
+import org.apache.hc.core5.http.nio.AsyncServerRequestHandler;
+import org.apache.hc.core5.http.nio.entity.DiscardingEntityConsumer;
+import org.apache.hc.core5.http.nio.support.BasicRequestConsumer;
+import org.apache.hc.core5.http.nio.support.BasicResponseProducer;
+import org.apache.hc.core5.http.protocol.HttpContext;
+import org.apache.hc.core5.http2.HttpVersionPolicy;
+import org.apache.hc.core5.http2.impl.nio.bootstrap.H2ServerBootstrap;
+import org.apache.hc.core5.io.CloseMode;
 import org.junit.jupiter.api.Test;
 
 /**
  * Apache HttpClient 5's async client sends the allowed keys of the code that called {@code execute} to
  * allowed hosts as W3C {@code baggage}, checked again for every redirect it follows on its I/O threads,
- * against the JDK's {@code HttpServer} on 127.0.0.1 in a JVM started with the options under test.
+ * against the JDK's {@code HttpServer} (HTTP/1.1) and HttpCore's HTTP/2 server on 127.0.0.1 in a JVM started
+ * with the options under test.
  */
 class ApacheAsyncClientBaggageTest {
 
@@ -34,6 +55,10 @@ class ApacheAsyncClientBaggageTest {
     /** Prints, per request, the raw {@code baggage} lines the server received, and what became of the application's request. */
     public static final class Main {
         public static void main(String[] args) throws Exception {
+            if (args.length > 0 && args[0].equals("h2")) {
+                http2();
+                return;
+            }
             HttpServer server = BaggageRequests.echoServer();
             int port = server.getAddress().getPort();
             String local = "http://127.0.0.1:" + port + "/";
@@ -62,6 +87,65 @@ class ApacheAsyncClientBaggageTest {
             } finally {
                 server.stop(0);
             }
+        }
+
+        /** The same over HTTP/2 (prior knowledge, cleartext), to {@link #http2Server}: its lines start with {@code h2-}. */
+        private static void http2() throws Exception {
+            HttpAsyncServer server = http2Server();
+            int port = ((InetSocketAddress) server.listen(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), URIScheme.HTTP)
+                    .get(30, TimeUnit.SECONDS).getAddress()).getPort();
+            String local = "http://127.0.0.1:" + port + "/";
+            try (CloseableHttpAsyncClient client = H2AsyncClientBuilder.create().build()) {
+                client.start();
+                TaskContext.set("rid", AWKWARD);
+                TaskContext.set("secret", "s3cret");
+                System.out.println("h2-execute: " + get(client, SimpleRequestBuilder.get(local).build()));
+                System.out.println("h2-other-host: " + get(client, SimpleRequestBuilder.get("http://localhost:" + port + "/").build()));
+                System.out.println("h2-redirected-to-other-host: " + get(client, SimpleRequestBuilder.get(local + "to-other-host").build()));
+                System.out.println("h2-redirected-to-same-host: " + get(client, SimpleRequestBuilder.get(local + "to-same-host").build()));
+                System.out.println("h2-concurrent-mismatches: " + concurrently(client, local));
+                TaskContext.clear();
+                System.out.println("h2-empty-context-redirected: " + get(client, SimpleRequestBuilder.get(local + "to-same-host").build()));
+            } finally {
+                server.close(CloseMode.IMMEDIATE);
+            }
+        }
+
+        /** An HTTP/2-only server answering as {@link BaggageRequests#echoServer()} does. */
+        private static HttpAsyncServer http2Server() {
+            AsyncServerRequestHandler<Message<HttpRequest, Void>> echo = new AsyncServerRequestHandler<>() {
+                @Override
+                public AsyncRequestConsumer<Message<HttpRequest, Void>> prepare(HttpRequest request,
+                        EntityDetails entityDetails, HttpContext context) {
+                    return new BasicRequestConsumer<>(() -> new DiscardingEntityConsumer<>());
+                }
+
+                @Override
+                public void handle(Message<HttpRequest, Void> message, ResponseTrigger trigger, HttpContext context)
+                        throws HttpException, IOException {
+                    HttpRequest request = message.getHead();
+                    String path = request.getPath();
+                    int port = request.getAuthority().getPort();
+                    if (path.startsWith("/to-")) {
+                        BasicHttpResponse redirect = new BasicHttpResponse(302);
+                        redirect.addHeader("Location", "http://" + (path.equals("/to-other-host") ? "localhost" : "127.0.0.1")
+                                + ":" + port + "/");
+                        trigger.submitResponse(new BasicResponseProducer(redirect), context);
+                        return;
+                    }
+                    List<String> lines = new ArrayList<>();
+                    for (Header header : request.getHeaders("baggage")) {
+                        lines.add(header.getValue());
+                    }
+                    trigger.submitResponse(new BasicResponseProducer(200, "header=" + (lines.isEmpty() ? null : lines)), context);
+                }
+            };
+            // The server answers only for the names it is given (421 for others): both hosts are this one.
+            HttpAsyncServer server = H2ServerBootstrap.bootstrap().setVersionPolicy(HttpVersionPolicy.FORCE_HTTP_2)
+                    .setCanonicalHostName("127.0.0.1").register("*", echo).registerVirtual("localhost", "*", echo)
+                    .create();
+            server.start();
+            return server;
         }
 
         private static String get(CloseableHttpAsyncClient client, SimpleHttpRequest request) throws Exception {
@@ -203,6 +287,18 @@ class ApacheAsyncClientBaggageTest {
     @Test
     void finishedExecutionsKeepNoEntries() throws Exception {
         assertThat(runAllOn()).contains("carried: header=[rid=carried0]", "entries-kept: 0");
+    }
+
+    /** The HTTP/2 client has the same chain: each hop is checked on its own, concurrent callers send their own. */
+    @Test
+    void theHttp2ClientSendsTheSameWay() throws Exception {
+        assertThat(BaggageRequests.run(Main.class, ALL_ON, "h2").stdoutLines()).contains(
+                "h2-execute: header=[rid=" + AWKWARD_ENCODED + "]",
+                "h2-other-host: header=null",
+                "h2-redirected-to-other-host: header=null",
+                "h2-redirected-to-same-host: header=[rid=" + AWKWARD_ENCODED + "]",
+                "h2-concurrent-mismatches: []",
+                "h2-empty-context-redirected: header=null");
     }
 
     @Test
