@@ -23,7 +23,11 @@ import java.util.Set;
  * on its own, and the header goes on the chain's copy of the request, which a redirect never copies
  * ({@code RedirectExec} builds the next hop from the application's original request); Apache HttpClient
  * 4.5's classic client has the same chain, {@code ProtocolExec.execute(route, request, context, aware)}
- * below its own {@code RedirectExec}, which copies the original's headers. OkHttp writes
+ * below its own {@code RedirectExec}, which copies the original's headers. Apache HttpClient 5's async
+ * client runs only the first hop on the calling thread, the others (redirects, retries) on I/O or scheduler
+ * threads: the calling code's entries are taken as {@code InternalAbstractHttpAsyncClient.doExecute} begins,
+ * bound to the execution by its first hop through {@code AsyncProtocolExec.execute}, which every hop passes
+ * with the chain's own copy of its request, and merged there for each hop's target host. OkHttp writes
  * every hop's headers through {@code Exchange.writeRequestHeaders(request)} on the thread running the
  * call, where the request is replaced by a copy with the header for the wire only; follow-ups are built
  * from the original. Reactor Netty's client (and Spring's {@code WebClient} on it) takes the entries from
@@ -102,6 +106,19 @@ final class BaggageInstrumentation implements HandOffFamily {
                     "(Lorg/apache/hc/core5/http/ClassicHttpRequest;Lorg/apache/hc/client5/http/classic/ExecChain$Scope;"
                             + "Lorg/apache/hc/client5/http/classic/ExecChain;)")
                     .enter(Hooks.apacheClientSends(Arg.parameter(0), Arg.parameter(1))).build());
+            // The async client: the caller's entries are taken as doExecute begins on its thread; each hop,
+            // redirects and retries on I/O or scheduler threads included, gets them in AsyncProtocolExec.
+            plan.add("org/apache/hc/client5/http/impl/async/InternalAbstractHttpAsyncClient", MethodHook.on("doExecute",
+                    "(Lorg/apache/hc/core5/http/HttpHost;Lorg/apache/hc/core5/http/nio/AsyncRequestProducer;"
+                            + "Lorg/apache/hc/core5/http/nio/AsyncResponseConsumer;Lorg/apache/hc/core5/http/nio/HandlerFactory;"
+                            + "Lorg/apache/hc/core5/http/protocol/HttpContext;Lorg/apache/hc/core5/concurrent/FutureCallback;)")
+                    .enter(Hooks.apacheAsyncClientExecutes(), MethodHook.Result.KEEP)
+                    .exitAlways(Hooks.apacheAsyncClientExecuted()).build());
+            plan.add("org/apache/hc/client5/http/impl/async/AsyncProtocolExec", MethodHook.on("execute",
+                    "(Lorg/apache/hc/core5/http/HttpRequest;Lorg/apache/hc/core5/http/nio/AsyncEntityProducer;"
+                            + "Lorg/apache/hc/client5/http/async/AsyncExecChain$Scope;Lorg/apache/hc/client5/http/async/AsyncExecChain;"
+                            + "Lorg/apache/hc/client5/http/async/AsyncExecCallback;)")
+                    .enter(Hooks.apacheAsyncClientSends(Arg.parameter(0), Arg.parameter(2))).build());
             plan.add("org/apache/http/impl/execchain/ProtocolExec", MethodHook.on("execute",
                     "(Lorg/apache/http/conn/routing/HttpRoute;Lorg/apache/http/client/methods/HttpRequestWrapper;"
                             + "Lorg/apache/http/client/protocol/HttpClientContext;Lorg/apache/http/client/methods/HttpExecutionAware;)")

@@ -276,6 +276,20 @@ final class Hooks {
         return new Call("apacheClientSends", "(" + OBJECT + OBJECT + ")V", request, scope);
     }
 
+    /** The application calls {@code execute} on Apache HttpClient 5's async client; returns what {@link #apacheAsyncClientExecuted} is given. */
+    static Call apacheAsyncClientExecutes() {
+        return new Call("apacheAsyncClientExecutes", "()" + OBJECT);
+    }
+
+    static Call apacheAsyncClientExecuted() {
+        return new Call("apacheAsyncClientExecuted", "(" + OBJECT + ")V", Arg.KEPT);
+    }
+
+    /** {@code request} (an {@code HttpRequest}) is one hop of Apache HttpClient 5's async client to the target of {@code scope}'s route. */
+    static Call apacheAsyncClientSends(Arg request, Arg scope) {
+        return new Call("apacheAsyncClientSends", "(" + OBJECT + OBJECT + ")V", request, scope);
+    }
+
     /** {@code request} (an {@code HttpRequestWrapper}) is one hop of Apache HttpClient 4.5 to the target of {@code route}. */
     static Call apacheClient4Sends(Arg request, Arg route) {
         return new Call("apacheClient4Sends", "(" + OBJECT + OBJECT + ")V", request, route);

@@ -521,6 +521,43 @@ public final class AgentHooks {
     }
 
     /**
+     * The application calls {@code execute} on Apache HttpClient 5's async client
+     * ({@code InternalAbstractHttpAsyncClient.doExecute} begins, on its thread): its {@code baggage.out}
+     * entries wait there for the execution's first hop. Returns what {@link #apacheAsyncClientExecuted} puts back.
+     */
+    public static Object apacheAsyncClientExecutes() {
+        try {
+            return ApacheAsyncClientBaggage.executes();
+        } catch (Throwable ignored) {
+            return null;
+        }
+    }
+
+    /** {@code doExecute} returns or throws: {@code outer} is what {@link #apacheAsyncClientExecutes} returned. */
+    public static void apacheAsyncClientExecuted(Object outer) {
+        try {
+            ApacheAsyncClientBaggage.executed(outer);
+        } catch (Throwable ignored) {
+            // the thread's state stays as the execution left it
+        }
+    }
+
+    /**
+     * Apache HttpClient 5's {@code AsyncProtocolExec.execute} is given {@code request} (an
+     * {@code HttpRequest}, the chain's own copy), one hop of an execution, for the target of
+     * {@code scope}'s ({@code AsyncExecChain.Scope}) route, on the calling thread for the first hop and
+     * on an I/O or scheduler thread for the others: the request gets the {@code baggage} header that
+     * host may receive from the entries of the code that called {@code execute} ({@link BaggageRules}).
+     */
+    public static void apacheAsyncClientSends(Object request, Object scope) {
+        try {
+            ApacheAsyncClientBaggage.sending(request, scope);
+        } catch (Throwable ignored) {
+            // the request goes without baggage
+        }
+    }
+
+    /**
      * Apache HttpClient 4.5's {@code ProtocolExec.execute}, below its redirect handling, is given
      * {@code request} (an {@code HttpRequestWrapper}, the chain's own copy) for the target of
      * {@code route} (an {@code HttpRoute}): the request gets the {@code baggage} header that host may

@@ -3,6 +3,7 @@ package dev.taskctx.internal;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.util.Map;
 
 /**
  * Apache HttpClient's classic clients, 5 and 4.5: each hop's request, the chain's own mutable copy, is
@@ -15,12 +16,13 @@ import java.lang.invoke.MethodType;
  */
 final class ApacheHttpClientBaggage {
 
-    private static final ClassValue<RequestHandles> FIVE = handlesPer("org.apache.hc.core5.http.HttpMessage",
+    static final ClassValue<RequestHandles> FIVE = handlesPer("org.apache.hc.core5.http.HttpMessage",
             "org.apache.hc.core5.http.Header", "org.apache.hc.core5.http.NameValuePair", boolean.class, Object.class);
     private static final ClassValue<RequestHandles> FOUR = handlesPer("org.apache.http.HttpMessage",
             "org.apache.http.Header", "org.apache.http.Header", void.class, String.class);
 
-    private static final ClassValue<MethodHandle> TARGET_HOSTS = new ClassValue<>() {
+    /** Version 5's {@code scope.route.getTargetHost().getHostName()} per scope class (classic and async {@code Scope}), typed {@code (Object)String}. */
+    static final ClassValue<MethodHandle> TARGET_HOSTS = new ClassValue<>() {
         @Override
         protected MethodHandle computeValue(Class<?> scopeClass) {
             try {
@@ -49,7 +51,7 @@ final class ApacheHttpClientBaggage {
     static void sending(Object request, Object scope) throws Throwable {
         String host = (String) TARGET_HOSTS.get(scope.getClass()).invokeExact(scope);
         if (BaggageRules.sendsTo(host)) {
-            merge(FIVE.get(request.getClass()), request, host);
+            merge(FIVE.get(request.getClass()), request, host, Propagation.current().asMap());
         }
     }
 
@@ -57,18 +59,19 @@ final class ApacheHttpClientBaggage {
     static void sendingVersion4(Object request, Object route) throws Throwable {
         String host = (String) ROUTE_HOSTS.get(route.getClass()).invokeExact(route);
         if (BaggageRules.sendsTo(host)) {
-            merge(FOUR.get(request.getClass()), request, host);
+            merge(FOUR.get(request.getClass()), request, host, Propagation.current().asMap());
         }
     }
 
-    private static void merge(RequestHandles h, Object request, String host) throws Throwable {
+    /** {@code request}'s {@code baggage} lines become one header, merged with {@code context}'s entries for {@code host}. */
+    static void merge(RequestHandles h, Object request, String host, Map<String, Object> context) throws Throwable {
         Object[] lines = (Object[]) h.headers.invokeExact(request, "baggage");
         String existing = null;
         for (Object line : lines) {
             String value = (String) h.value.invokeExact(line);
             existing = existing == null ? value : existing + "," + value;
         }
-        String header = BaggageRules.outgoing(host, existing);
+        String header = BaggageRules.outgoing(host, existing, context);
         if (header == null || header.equals(existing)) {
             return;
         }
@@ -116,7 +119,7 @@ final class ApacheHttpClientBaggage {
     }
 
     /** The header methods of an {@code HttpMessage}, typed with {@code Object}. */
-    private static final class RequestHandles {
+    static final class RequestHandles {
         final MethodHandle headers;
         final MethodHandle value;
         final MethodHandle removeHeaders;

@@ -1,6 +1,7 @@
 package dev.taskctx.internal;
 
 import dev.taskctx.Snapshot;
+import java.util.Map;
 
 /**
  * The per-thread state: the current snapshot (the only mutable context state) and how many
@@ -41,6 +42,13 @@ final class ThreadState {
     boolean inAccessor;
     /** Set by invoke()/invokeAll() until the root task they run in this thread starts; see TaskRuns.beginForkJoinTask. */
     boolean rootTaskPending;
+
+    /**
+     * The {@code baggage.out} entries of the code calling an Apache HttpClient 5 async client's
+     * {@code execute} on this thread, until that execution's first hop takes them; else null
+     * ({@link ApacheAsyncClientBaggage}).
+     */
+    Map<String, Object> executingBaggage;
 
     /** The coroutines whose code runs on this thread, created at the first resume here; see {@link Coroutines}. */
     CoroutineFrames coroutines;
