@@ -39,9 +39,9 @@ import java.util.Set;
  * the call's metadata gets the entry for its authority's host (a call waiting for the channel's name
  * resolution is started later by another thread with its caller's context: family {@code grpc}).
  * Kafka's {@code KafkaProducer.send}, with or without a callback, passes the record
- * (after the producer's interceptors) to its private {@code doSend} on the sending thread, which makes
- * the record's headers read-only only after serializing it: at its entry a record to a topic listed gets
- * the header. Inbound: Spring Kafka's records get theirs in their own dispatch
+ * (after the producer's interceptors) to its private {@code doSend} on the sending thread: at its entry
+ * a record to a topic listed is replaced by a copy with the header, so the application's record, which
+ * it may send again, is left as it was. Inbound: Spring Kafka's records get theirs in their own dispatch
  * ({@link SpringKafkaInstrumentation}); the JDK's
  * {@code com.sun.net.httpserver} builds each request's {@code ExchangeImpl}, whose constructor has
  * read the request headers, inside {@code ServerImpl$Exchange.run}, the exchange's own task (family
@@ -80,7 +80,7 @@ final class BaggageInstrumentation implements HandOffFamily {
             // read-only further down (setReadOnly), so they take the header here.
             plan.add("org/apache/kafka/clients/producer/KafkaProducer", MethodHook.on("doSend",
                     "(Lorg/apache/kafka/clients/producer/ProducerRecord;Lorg/apache/kafka/clients/producer/Callback;)")
-                    .enter(Hooks.kafkaProducerSends(Arg.parameter(0))).build());
+                    .enter(Hooks.kafkaProducerSends(Arg.parameter(0)), MethodHook.Result.REPLACE_PARAMETER).build());
         }
         if (options.sendsHttpBaggage()) {
             plan.add("jdk/internal/net/http/HttpClientImpl", MethodHook.on("sendAsync",
@@ -91,6 +91,8 @@ final class BaggageInstrumentation implements HandOffFamily {
             // newInstanceForRedirection calls directly. Where both run, the second finds the work done.
             String redirect = "(Ljava/net/URI;Ljava/lang/String;Ljdk/internal/net/http/HttpRequestImpl;Z";
             plan.add("jdk/internal/net/http/HttpRequestImpl",
+                    MethodHook.on("<init>", "(Ljava/net/http/HttpRequest;Ljava/net/ProxySelector;)V")
+                            .exitOnReturn(Hooks.httpClientCopies(Arg.THIS, Arg.parameter(0))).build(),
                     MethodHook.on("<init>", redirect + ")")
                             .exitOnReturn(Hooks.httpClientRedirects(Arg.THIS, Arg.parameter(2))).build(),
                     MethodHook.on("<init>", redirect + "Ljava/util/Optional;)")

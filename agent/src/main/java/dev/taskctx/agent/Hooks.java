@@ -218,6 +218,11 @@ final class Hooks {
         return new Call("httpClientSends", "(" + OBJECT + OBJECT + ")" + OBJECT, request, client);
     }
 
+    /** {@code copy} (an {@code HttpRequestImpl}) is the JDK {@code HttpClient}'s copy of {@code request}. */
+    static Call httpClientCopies(Arg copy, Arg request) {
+        return new Call("httpClientCopies", "(" + OBJECT + OBJECT + ")V", copy, request);
+    }
+
     /** {@code next} (an {@code HttpRequestImpl}) is the JDK {@code HttpClient}'s redirect of {@code previous}. */
     static Call httpClientRedirects(Arg next, Arg previous) {
         return new Call("httpClientRedirects", "(" + OBJECT + OBJECT + ")V", next, previous);
@@ -266,9 +271,9 @@ final class Hooks {
                 .build();
     }
 
-    /** {@code record} (a {@code ProducerRecord}) is being sent by a {@code KafkaProducer}, its headers still writable. */
+    /** {@code record} (a {@code ProducerRecord}) is being sent by a {@code KafkaProducer}; returns the record to send. */
     static Call kafkaProducerSends(Arg record) {
-        return new Call("kafkaProducerSends", "(" + OBJECT + ")V", record);
+        return new Call("kafkaProducerSends", "(" + OBJECT + ")" + OBJECT, record);
     }
 
     /** {@code request} (a {@code ClassicHttpRequest}) is one hop of Apache HttpClient 5 to the target of {@code scope}'s route. */

@@ -397,6 +397,15 @@ public final class AgentHooks {
         }
     }
 
+    /** The JDK's {@code HttpClient} made {@code copy} (an {@code HttpRequestImpl}) of {@code request} to send it. */
+    public static void httpClientCopies(Object copy, Object request) {
+        try {
+            JdkHttpClientBaggage.copied(copy, request);
+        } catch (Throwable ignored) {
+            // a redirect of it keeps the header the JDK copies
+        }
+    }
+
     /**
      * The JDK's {@code HttpClient} made {@code next} (an {@code HttpRequestImpl}) to follow a redirect of
      * {@code previous}, copying its headers: a {@code baggage} header taskctx merged goes on only to a
@@ -495,14 +504,14 @@ public final class AgentHooks {
 
     /**
      * {@code KafkaProducer.doSend} is given {@code record} (a {@code ProducerRecord}, after the
-     * producer's interceptors) on the sending thread: where its topic may carry baggage, its headers get
-     * the merged {@code baggage} header ({@link BaggageRules}).
+     * producer's interceptors) on the sending thread: returns the record to send, where its topic may
+     * carry baggage a copy with the merged {@code baggage} header ({@link BaggageRules}), else {@code record}.
      */
-    public static void kafkaProducerSends(Object record) {
+    public static Object kafkaProducerSends(Object record) {
         try {
-            KafkaBaggage.sending(record);
+            return KafkaBaggage.sending(record);
         } catch (Throwable ignored) {
-            // the record goes with the headers it has
+            return record;
         }
     }
 

@@ -4,11 +4,13 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.URI;
-import java.util.Collections;
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiPredicate;
 
 /**
@@ -17,8 +19,8 @@ import java.util.function.BiPredicate;
  * method, body, timeout, version and other headers, and given the one merged {@code baggage} header.
  * The JDK copies a request's headers to whatever host a redirect names
  * ({@code HttpRequestImpl.newInstanceForRedirection}): for a client that follows redirects the
- * application's own lines are remembered beside the rebuilt request, and a redirect to a host not
- * listed gets them back in place of the merged header ({@link #redirected}), through a setter for the
+ * application's own lines are remembered beside the rebuilt request and the JDK's copy of it, and a
+ * redirect to a host not listed gets them back in place of the merged header ({@link #redirected}), through a setter for the
  * final field {@code HttpRequestImpl.userHeaders} that the agent makes with that package opened to
  * its own module alone. Without the setter such a client sends no baggage.
  * {@code java.net.http} is defined to the platform class loader, which the core on the bootstrap class
@@ -48,11 +50,12 @@ public final class JdkHttpClientBaggage {
 
     /**
      * The application's own {@code baggage} lines (maybe none) of each rebuilt request a client that
-     * follows redirects sends, and of each redirect to a listed host that carries the merged header on.
-     * Keyed by request equality ({@code HttpRequest.equals} compares method, URI and headers, so the
-     * JDK's copy of a request finds its entry), held weakly: an entry lives as long as its exchange.
+     * follows redirects sends, of the JDK's copy of it ({@link #copied}) and of each redirect to a listed
+     * host that carries the merged header on. Keyed by the request object's identity, held weakly: an
+     * entry lives as long as its request, and never answers for another request equal to it.
      */
-    private static final Map<Object, List<String>> OWN_LINES = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Map<IdentityKey, List<String>> OWN_LINES = new ConcurrentHashMap<>();
+    private static final ReferenceQueue<Object> COLLECTED = new ReferenceQueue<>();
 
     private JdkHttpClientBaggage() {
     }
@@ -63,6 +66,10 @@ public final class JdkHttpClientBaggage {
      * follows redirects, else {@code sent} itself.
      */
     static Object outgoing(Object sent, Object client) throws Throwable {
+        if (sent.getClass().getName().equals("jdk.internal.net.http.HttpRequestImpl")) {
+            // The JDK's own request (a WebSocket's opening handshake): its system headers would not survive a copy.
+            return sent;
+        }
         Handles h = handlesFor(sent, client);
         String host = ((URI) h.uri.invokeExact(sent)).getHost();
         if (!BaggageRules.sendsTo(host)) {
@@ -82,7 +89,7 @@ public final class JdkHttpClientBaggage {
         Object builder = h.newBuilder.invokeExact(sent, OTHER_HEADERS);
         Object rebuilt = h.build.invokeExact(h.header.invokeExact(builder, "baggage", header));
         if (follows) {
-            OWN_LINES.put(rebuilt, List.copyOf(lines));
+            remember(rebuilt, List.copyOf(lines));
         }
         return rebuilt;
     }
@@ -100,9 +107,17 @@ public final class JdkHttpClientBaggage {
      * it copied: where {@code previous} carried the merged header and {@code next}'s host is not listed,
      * {@code next} gets the application's own lines back.
      */
+    /** {@code copy} (an {@code HttpRequestImpl}) is the JDK's copy of {@code request}, the one its exchange sends. */
+    static void copied(Object copy, Object request) {
+        List<String> own = remembered(request);
+        if (own != null) {
+            remember(copy, own);
+        }
+    }
+
     @SuppressWarnings("unchecked")
     static void redirected(Object next, Object previous) throws Throwable {
-        List<String> own = OWN_LINES.get(previous);
+        List<String> own = remembered(previous);
         MethodHandle setter = userHeadersSetter;
         if (own == null || setter == null) {
             return;
@@ -110,7 +125,7 @@ public final class JdkHttpClientBaggage {
         Handles h = handles;
         String host = ((URI) h.uri.invokeExact(next)).getHost();
         if (BaggageRules.sendsTo(host)) {
-            OWN_LINES.put(next, own);
+            remember(next, own);
             return;
         }
         Map<String, List<String>> kept = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
@@ -120,6 +135,41 @@ public final class JdkHttpClientBaggage {
             kept.put("baggage", own);
         }
         setter.invokeExact(next, h.headersOf.invokeExact((Map<String, List<String>>) kept, ALL_HEADERS));
+    }
+
+    private static void remember(Object request, List<String> own) {
+        for (Reference<?> collected; (collected = COLLECTED.poll()) != null; ) {
+            OWN_LINES.remove(collected);
+        }
+        OWN_LINES.put(new IdentityKey(request, COLLECTED), own);
+    }
+
+    private static List<String> remembered(Object request) {
+        return OWN_LINES.isEmpty() ? null : OWN_LINES.get(new IdentityKey(request, null));
+    }
+
+    /** A weak key equal only to a key of the very same object (or to itself once that is collected). */
+    private static final class IdentityKey extends WeakReference<Object> {
+        private final int hash;
+
+        IdentityKey(Object request, ReferenceQueue<Object> queue) {
+            super(request, queue);
+            hash = System.identityHashCode(request);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object other) {
+            if (this == other) {
+                return true;
+            }
+            Object mine = get();
+            return mine != null && other instanceof IdentityKey && ((IdentityKey) other).get() == mine;
+        }
     }
 
     private static Handles handlesFor(Object request, Object client) throws ReflectiveOperationException {

@@ -39,8 +39,11 @@ public final class UrlConnectionBaggage {
         }
         String host = connection.getURL().getHost();
         String own = joined(h, userHeaders);
-        String wanted = BaggageRules.sendsTo(host) ? BaggageRules.outgoing(host, own) : own;
-        if (Objects.equals(wanted, joined(h, requests))) {
+        String present = joined(h, requests);
+        // A POST a redirect turns into a GET gets fresh request lines, without the application's: none come back.
+        String base = present == null ? null : own;
+        String wanted = BaggageRules.sendsTo(host) ? BaggageRules.outgoing(host, base) : base;
+        if (Objects.equals(wanted, present)) {
             return;
         }
         h.remove.invokeExact(requests, "baggage");

@@ -23,6 +23,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
@@ -45,7 +46,7 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 class KafkaBaggageTest {
 
     private static final String ALL_ON = "baggage.in=rid;user,baggage.out=rid;user,baggage.topics=";
-    private static final int RECORDS = 7;
+    private static final int RECORDS = 9;
 
     private static EmbeddedKafkaKraftBroker broker;
     private static final AtomicInteger RUNS = new AtomicInteger();
@@ -118,6 +119,14 @@ class KafkaBaggageTest {
                 withHeader.headers().add("baggage", "rid=app;p=1".getBytes(StandardCharsets.UTF_8));
                 withHeader.headers().add("baggage", "other=o".getBytes(StandardCharsets.UTF_8));
                 producer.send(withHeader).get(30, TimeUnit.SECONDS);
+                // One record object sent from two contexts: each send carries its own, the object keeps none.
+                ProducerRecord<String, String> reused = new ProducerRecord<>(listed, "reused");
+                producer.send(reused).get(30, TimeUnit.SECONDS);
+                TaskContext.clear();
+                TaskContext.set("rid", "again");
+                producer.send(reused).get(30, TimeUnit.SECONDS);
+                System.out.println("reused-record-headers: " + reused.headers().headers("baggage").iterator().hasNext()
+                        + ", app-header-record: " + baggageValues(withHeader.headers()));
                 TaskContext.clear();
                 producer.send(new ProducerRecord<>(listed, "empty-context")).get(30, TimeUnit.SECONDS);
                 ProducerRecord<String, String> inbound = new ProducerRecord<>(listed, "inbound");
@@ -134,8 +143,12 @@ class KafkaBaggageTest {
         }
 
         private static List<String> baggageValues(ConsumerRecord<?, ?> record) {
+            return baggageValues(record.headers());
+        }
+
+        private static List<String> baggageValues(Headers headers) {
             List<String> values = new ArrayList<>();
-            for (Header header : record.headers().headers("baggage")) {
+            for (Header header : headers.headers("baggage")) {
                 values.add(new String(header.value(), StandardCharsets.UTF_8));
             }
             return values.isEmpty() ? null : values;
@@ -180,6 +193,15 @@ class KafkaBaggageTest {
     void recordsToAListedTopicCarryTheAllowedKeysAsOneHeader() throws Exception {
         assertThat(runAllOn().stdoutLines()).anyMatch(line -> line.startsWith("send: header=[rid=r%201%2C%C3%A9,user=u] "))
                 .anyMatch(line -> line.startsWith("send-with-callback: header=[rid=r%201%2C%C3%A9,user=u] "));
+    }
+
+    /** The header goes on a copy of the record: one record object sent from two contexts carries each one's, and keeps none. */
+    @Test
+    void theApplicationsRecordIsLeftAsItWas() throws Exception {
+        assertThat(runAllOn().stdoutLines())
+                .anyMatch(line -> line.startsWith("reused: header=[rid=r%201%2C%C3%A9,user=u] "))
+                .anyMatch(line -> line.startsWith("reused: header=[rid=again] "))
+                .contains("reused-record-headers: false, app-header-record: [rid=app;p=1, other=o]");
     }
 
     @Test
