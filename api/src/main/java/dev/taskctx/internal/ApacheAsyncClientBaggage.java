@@ -33,16 +33,7 @@ final class ApacheAsyncClientBaggage {
      */
     private static final Map<String, Carried> BY_EXCHANGE = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private static final ClassValue<ScopeHandles> SCOPES = new ClassValue<>() {
-        @Override
-        protected ScopeHandles computeValue(Class<?> scopeClass) {
-            try {
-                return new ScopeHandles(scopeClass);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<ScopeHandles> SCOPES = LibraryHandles.perClass(ScopeHandles::new);
 
     private ApacheAsyncClientBaggage() {
     }

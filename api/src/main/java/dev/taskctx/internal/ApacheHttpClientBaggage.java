@@ -22,27 +22,10 @@ final class ApacheHttpClientBaggage {
             "org.apache.http.Header", "org.apache.http.Header", void.class, String.class);
 
     /** Version 5's {@code scope.route.getTargetHost().getHostName()} per scope class (classic and async {@code Scope}), typed {@code (Object)String}. */
-    static final ClassValue<MethodHandle> TARGET_HOSTS = new ClassValue<>() {
-        @Override
-        protected MethodHandle computeValue(Class<?> scopeClass) {
-            try {
-                return targetHostName(scopeClass);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    static final ClassValue<MethodHandle> TARGET_HOSTS = LibraryHandles.perClass(ApacheHttpClientBaggage::targetHostName);
 
-    private static final ClassValue<MethodHandle> ROUTE_HOSTS = new ClassValue<>() {
-        @Override
-        protected MethodHandle computeValue(Class<?> routeClass) {
-            try {
-                return hostName(routeClass, MethodHandles.identity(routeClass), "org.apache.http.HttpHost");
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<MethodHandle> ROUTE_HOSTS = LibraryHandles.perClass(
+            routeClass -> hostName(routeClass, MethodHandles.identity(routeClass), "org.apache.http.HttpHost"));
 
     private ApacheHttpClientBaggage() {
     }
@@ -105,17 +88,8 @@ final class ApacheHttpClientBaggage {
      */
     private static ClassValue<RequestHandles> handlesPer(String messageName, String headerName, String valueOwner,
             Class<?> removeReturns, Class<?> valueType) {
-        return new ClassValue<>() {
-            @Override
-            protected RequestHandles computeValue(Class<?> type) {
-                try {
-                    return new RequestHandles(type.getClassLoader(), messageName, headerName, valueOwner,
-                            removeReturns, valueType);
-                } catch (ReflectiveOperationException e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        };
+        return LibraryHandles.perClass(type -> new RequestHandles(type.getClassLoader(), messageName, headerName,
+                valueOwner, removeReturns, valueType));
     }
 
     /** The header methods of an {@code HttpMessage}, typed with {@code Object}. */

@@ -14,37 +14,10 @@ import java.lang.invoke.MethodType;
  */
 final class GrpcBaggage {
 
-    private static final ClassValue<MetadataHandles> METADATA = new ClassValue<>() {
-        @Override
-        protected MetadataHandles computeValue(Class<?> metadataClass) {
-            try {
-                return new MetadataHandles(metadataClass);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<MetadataHandles> METADATA = LibraryHandles.perClass(MetadataHandles::new);
 
     /** Per class of a channel: {@code Channel.authority()} and {@code CallOptions.getAuthority()}, typed with {@code Object}. */
-    private static final ClassValue<MethodHandle[]> AUTHORITIES = new ClassValue<>() {
-        @Override
-        protected MethodHandle[] computeValue(Class<?> channelClass) {
-            try {
-                MethodHandles.Lookup lookup = MethodHandles.publicLookup();
-                ClassLoader loader = channelClass.getClassLoader();
-                Class<?> channel = Class.forName("io.grpc.Channel", false, loader);
-                Class<?> callOptions = Class.forName("io.grpc.CallOptions", false, loader);
-                return new MethodHandle[] {
-                    lookup.findVirtual(channel, "authority", MethodType.methodType(String.class))
-                            .asType(MethodType.methodType(String.class, Object.class)),
-                    lookup.findVirtual(callOptions, "getAuthority", MethodType.methodType(String.class))
-                            .asType(MethodType.methodType(String.class, Object.class)),
-                };
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<MethodHandle[]> AUTHORITIES = LibraryHandles.perClass(GrpcBaggage::authorities);
 
     private GrpcBaggage() {
     }
@@ -100,6 +73,20 @@ final class GrpcBaggage {
         }
         int colon = host.indexOf(':');
         return colon < 0 ? host : host.substring(0, colon);
+    }
+
+    /** {@code Channel.authority()} and {@code CallOptions.getAuthority()} of the gRPC {@code channelClass} is from. */
+    private static MethodHandle[] authorities(Class<?> channelClass) throws ReflectiveOperationException {
+        MethodHandles.Lookup lookup = MethodHandles.publicLookup();
+        ClassLoader loader = channelClass.getClassLoader();
+        Class<?> channel = Class.forName("io.grpc.Channel", false, loader);
+        Class<?> callOptions = Class.forName("io.grpc.CallOptions", false, loader);
+        return new MethodHandle[] {
+            lookup.findVirtual(channel, "authority", MethodType.methodType(String.class))
+                    .asType(MethodType.methodType(String.class, Object.class)),
+            lookup.findVirtual(callOptions, "getAuthority", MethodType.methodType(String.class))
+                    .asType(MethodType.methodType(String.class, Object.class)),
+        };
     }
 
     /** {@code Metadata.getAll/removeAll/put} with the ASCII key {@code baggage} of that loader's gRPC. */

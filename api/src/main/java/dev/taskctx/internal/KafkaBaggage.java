@@ -20,16 +20,7 @@ final class KafkaBaggage {
 
     private static final String NAME = "baggage";
 
-    private static final ClassValue<Handles> HANDLES = new ClassValue<>() {
-        @Override
-        protected Handles computeValue(Class<?> recordClass) {
-            try {
-                return new Handles(recordClass.getClassLoader());
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<Handles> HANDLES = LibraryHandles.perClass(recordClass -> new Handles(recordClass.getClassLoader()));
 
     private KafkaBaggage() {
     }

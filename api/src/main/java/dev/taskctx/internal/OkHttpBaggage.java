@@ -18,16 +18,7 @@ import java.util.List;
  */
 final class OkHttpBaggage {
 
-    private static final ClassValue<Handles> HANDLES = new ClassValue<>() {
-        @Override
-        protected Handles computeValue(Class<?> requestClass) {
-            try {
-                return new Handles(requestClass);
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<Handles> HANDLES = LibraryHandles.perClass(Handles::new);
 
     private OkHttpBaggage() {
     }

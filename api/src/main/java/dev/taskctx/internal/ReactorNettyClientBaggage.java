@@ -26,16 +26,7 @@ final class ReactorNettyClientBaggage {
     private static final Map<Object, Map<String, Object>> BY_HANDLER = Collections.synchronizedMap(new WeakHashMap<>());
     private static final Map<Object, Map<String, Object>> BY_HOP = Collections.synchronizedMap(new WeakHashMap<>());
 
-    private static final ClassValue<Handles> HANDLES = new ClassValue<>() {
-        @Override
-        protected Handles computeValue(Class<?> type) {
-            try {
-                return new Handles(type.getClassLoader());
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
-            }
-        }
-    };
+    private static final ClassValue<Handles> HANDLES = LibraryHandles.perClass(type -> new Handles(type.getClassLoader()));
 
     private ReactorNettyClientBaggage() {
     }
