@@ -232,14 +232,9 @@ class ApacheAsyncClientBaggageTest {
         }
     }
 
-    private static JvmRunner.Result allOn;
-
     /** The run with every option on, shared by the tests that read it. */
-    private static synchronized List<String> runAllOn() throws Exception {
-        if (allOn == null) {
-            allOn = BaggageRequests.run(Main.class, ALL_ON);
-        }
-        return allOn.stdoutLines();
+    private static List<String> runAllOn() throws Exception {
+        return BaggageRequests.runOnce(Main.class, ALL_ON).stdoutLines();
     }
 
     @Test

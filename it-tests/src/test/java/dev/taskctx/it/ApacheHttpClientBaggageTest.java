@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.taskctx.TaskContext;
 import java.io.IOException;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.hc.client5.http.classic.methods.HttpGet;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
 import org.apache.hc.client5.http.impl.classic.HttpClients;
@@ -93,16 +91,9 @@ class ApacheHttpClientBaggageTest {
         }
     }
 
-    private static final Map<String, JvmRunner.Result> ALL_ON_RUNS = new HashMap<>();
-
     /** The run of client {@code version} with every option on, shared by the tests that read it. */
-    private static synchronized List<String> runAllOn(String version) throws Exception {
-        JvmRunner.Result result = ALL_ON_RUNS.get(version);
-        if (result == null) {
-            result = BaggageRequests.run(Main.class, ALL_ON, version);
-            ALL_ON_RUNS.put(version, result);
-        }
-        return result.stdoutLines();
+    private static List<String> runAllOn(String version) throws Exception {
+        return BaggageRequests.runOnce(Main.class, ALL_ON, version).stdoutLines();
     }
 
     @ParameterizedTest(name = "HttpClient {0}")

@@ -184,14 +184,9 @@ class BaggageHttpTest {
         }
     }
 
-    private static JvmRunner.Result allOn;
-
     /** The run with every option on, shared by the tests that read it: one JVM instead of five. */
-    private static synchronized JvmRunner.Result runAllOn() throws Exception {
-        if (allOn == null) {
-            allOn = run(ALL_ON);
-        }
-        return allOn;
+    private static JvmRunner.Result runAllOn() throws Exception {
+        return BaggageRequests.runOnce(Main.class, ALL_ON);
     }
 
     private static JvmRunner.Result run(String options) throws Exception {

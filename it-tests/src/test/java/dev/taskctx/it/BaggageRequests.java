@@ -11,7 +11,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What the baggage tests share: raw requests no well-behaved client would send, the JVM run with the
@@ -27,6 +30,23 @@ final class BaggageRequests {
         String agent = "-javaagent:" + JvmRunner.agentJar() + (options.isEmpty() ? "" : "=" + options);
         JvmRunner.Result result = JvmRunner.run(List.of(agent), main, args);
         assertThat(result.exitCode()).as("exit code; stderr: %s", result.stderr()).isZero();
+        return result;
+    }
+
+    private static final Map<List<String>, JvmRunner.Result> RUNS = new HashMap<>();
+
+    /**
+     * As {@link #run}, once per main class, options and arguments in this test JVM: the tests that read one
+     * run's output share it.
+     */
+    static synchronized JvmRunner.Result runOnce(Class<?> main, String options, String... args) throws Exception {
+        List<String> key = new ArrayList<>(List.of(main.getName(), options));
+        key.addAll(List.of(args));
+        JvmRunner.Result result = RUNS.get(key);
+        if (result == null) {
+            result = run(main, options, args);
+            RUNS.put(key, result);
+        }
         return result;
     }
 

@@ -274,14 +274,9 @@ class GrpcBaggageTest {
         }
     }
 
-    private static JvmRunner.Result outbound;
-
     /** The outbound run with the options on, shared by the tests that read it. */
-    private static synchronized JvmRunner.Result runOutbound() throws Exception {
-        if (outbound == null) {
-            outbound = BaggageRequests.run(OutboundMain.class, ALL_OUT);
-        }
-        return outbound;
+    private static JvmRunner.Result runOutbound() throws Exception {
+        return BaggageRequests.runOnce(OutboundMain.class, ALL_OUT);
     }
 
     @Test

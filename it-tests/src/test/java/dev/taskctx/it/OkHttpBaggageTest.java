@@ -84,14 +84,9 @@ class OkHttpBaggageTest {
         }
     }
 
-    private static JvmRunner.Result allOn;
-
     /** The run with every option on, shared by the tests that read it. */
-    private static synchronized JvmRunner.Result runAllOn() throws Exception {
-        if (allOn == null) {
-            allOn = BaggageRequests.run(Main.class, ALL_ON);
-        }
-        return allOn;
+    private static JvmRunner.Result runAllOn() throws Exception {
+        return BaggageRequests.runOnce(Main.class, ALL_ON);
     }
 
     @Test

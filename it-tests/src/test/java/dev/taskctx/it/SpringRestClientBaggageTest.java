@@ -101,14 +101,9 @@ class SpringRestClientBaggageTest {
         }
     }
 
-    private static JvmRunner.Result allOn;
-
     /** The run with every option on, shared by the tests that read it. */
-    private static synchronized JvmRunner.Result runAllOn() throws Exception {
-        if (allOn == null) {
-            allOn = BaggageRequests.run(Main.class, ALL_ON);
-        }
-        return allOn;
+    private static JvmRunner.Result runAllOn() throws Exception {
+        return BaggageRequests.runOnce(Main.class, ALL_ON);
     }
 
     /** With httpclient5 on the class path, {@code RestClient.create()} drives Apache HttpClient 5, which is covered. */
