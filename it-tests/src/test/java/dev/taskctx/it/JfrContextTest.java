@@ -122,6 +122,9 @@ class JfrContextTest {
                 }
                 task.get(10, TimeUnit.SECONDS);
                 TaskContext.clear();
+                // get() returns once the task has its result, maybe before the pool thread ends the
+                // task's span: the pool thread's next task starts only after that.
+                pool.submit(() -> { }).get(10, TimeUnit.SECONDS);
                 recording.stop();
                 recording.dump(Path.of(args[0]));
             } finally {
