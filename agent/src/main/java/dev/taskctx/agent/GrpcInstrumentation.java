@@ -14,7 +14,12 @@ package dev.taskctx.agent;
  * event runs it. The client: before a channel has its configuration, a call's start goes to a
  * {@code DelayedClientCall}, whose real start (call credentials, stream tracers, the stream's headers)
  * runs later on the thread that resolved the name; it runs with its caller's context, not with that of
- * whichever caller triggered the resolution. Matched by class name; the agent never links to gRPC.
+ * whichever caller triggered the resolution. A started call's {@code ClientCallImpl$ClientStreamListenerImpl}
+ * is built on the thread that starts it and keeps that context for the events the transport raises
+ * (headers, messages, ready, close), so the application's listener or async stub observer runs with its
+ * caller's values, on the channel's executor or, with {@code directExecutor}, on the transport's thread;
+ * each event is handed to the call's executor as a task of its own ({@code executors}), so what one
+ * callback sets is gone for the next. Matched by class name; the agent never links to gRPC.
  */
 final class GrpcInstrumentation implements HandOffFamily {
 
@@ -35,6 +40,13 @@ final class GrpcInstrumentation implements HandOffFamily {
                 Hooks.grpcCallWork("closed", "(Lio/grpc/Status;)V"),
                 Hooks.grpcCallWork("onReady", "()V"),
                 Hooks.grpcCallWork("triggerEvent", "(Ljava/lang/Object;)V"));
+        plan.add("io/grpc/internal/ClientCallImpl$ClientStreamListenerImpl",
+                MethodHook.on("<init>", null).exitOnReturn(Hooks.grpcCallWorkHandedOver()).build(),
+                Hooks.grpcCallWork("headersRead", "(Lio/grpc/Metadata;)V"),
+                Hooks.grpcCallWork("messagesAvailable", "(Lio/grpc/internal/StreamListener$MessageProducer;)V"),
+                Hooks.grpcCallWork("closed",
+                        "(Lio/grpc/Status;Lio/grpc/internal/ClientStreamListener$RpcProgress;Lio/grpc/Metadata;)V"),
+                Hooks.grpcCallWork("onReady", "()V"));
         plan.add("io/grpc/internal/DelayedClientCall",
                 MethodHook.on("start", "(Lio/grpc/ClientCall$Listener;Lio/grpc/Metadata;)V")
                         .enter(Hooks.grpcCallWorkHandedOver()).build(),

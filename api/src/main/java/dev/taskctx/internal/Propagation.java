@@ -30,7 +30,7 @@ public final class Propagation {
     /**
      * The context a gRPC call's later work runs with, keyed by the object that holds that work: a
      * delayed client call (its start, made by the application, run by the thread that resolves the
-     * channel) and a server call's listener (its events, raised by the transport).
+     * channel) and a call's listener on either side (its events, raised by the transport).
      */
     static final Bindings GRPC_CALLS = Bindings.beside();
     /** Each kotlinx coroutine's own context, keyed by its {@code CoroutineContext}. */
