@@ -258,4 +258,9 @@ public final class Propagation {
     public static int boundTasks() {
         return TASKS.sizeBeside();
     }
+
+    /** Number of gRPC calls' listeners and delayed starts bound to a context; for tests and diagnostics. */
+    public static int boundGrpcWork() {
+        return GRPC_CALLS.sizeBeside();
+    }
 }

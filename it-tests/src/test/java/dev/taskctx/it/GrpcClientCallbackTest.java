@@ -1,8 +1,10 @@
 package dev.taskctx.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.taskctx.TaskContext;
+import dev.taskctx.internal.Propagation;
 import io.grpc.CallOptions;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -14,14 +16,17 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -32,6 +37,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * event loop; what they set is gone for the next call's callbacks, and concurrent calls never see each
  * other's values. Without the {@code grpc} family they run with the transport thread's context (empty),
  * and a callback sees what the one before it set where the call's executor runs both in one task.
+ * The context a call's listener is bound to is held while the call waits for its answer and goes with it.
  */
 class GrpcClientCallbackTest {
 
@@ -127,6 +133,45 @@ class GrpcClientCallbackTest {
             assertThat(call(channel, "empty" + i).get(10, TimeUnit.SECONDS)).as("call %d", i)
                     .isEqualTo(expected(null, "empty" + i));
         }
+    }
+
+    @Test
+    void aCallsContextIsHeldWhileItsCallLivesAndGoesWithIt() throws Exception {
+        CountDownLatch answer = new CountDownLatch(1);
+        Server server = GrpcBaggageTest.start(ServerServiceDefinition.builder("taskctx.Echo")
+                .addMethod(THRICE, ServerCalls.asyncServerStreamingCall((String request, StreamObserver<String> reply) -> {
+                    try {
+                        answer.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    reply.onNext(request);
+                    reply.onCompleted();
+                }))
+                .build(), false);
+        ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.getPort(),
+                InsecureChannelCredentials.create()).build();
+        try {
+            List<CompletableFuture<List<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                TaskContext.set("rid", "held-" + i);
+                calls.add(call(channel, "h" + i));
+            }
+            TaskContext.clear();
+            assertThat(Propagation.boundGrpcWork()).as("calls waiting for their answer").isGreaterThanOrEqualTo(20);
+            answer.countDown();
+            for (CompletableFuture<List<String>> call : calls) {
+                assertThat(call.get(30, TimeUnit.SECONDS)).hasSize(2);
+            }
+        } finally {
+            answer.countDown();
+            channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+            server.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100)).until(() -> {
+            System.gc();
+            return Propagation.boundGrpcWork() == 0;
+        });
     }
 
     @ParameterizedTest(name = "directExecutor={0}")
