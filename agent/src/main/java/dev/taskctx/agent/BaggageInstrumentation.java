@@ -32,8 +32,9 @@ import java.util.Set;
  * call, where the request is replaced by a copy with the header for the wire only; follow-ups are built
  * from the original. Reactor Netty's client (and Spring's {@code WebClient} on it) takes the entries from
  * the subscribing code as {@code HttpClientConnect$HttpClientHandler} is made, hands them to each hop in
- * {@code requestWithBody} and merges them into the hop's headers in {@code
- * HttpClientOperations.beforeMarkSentHeaders}, on the event loop. gRPC opens every call's stream on a
+ * {@code requestWithBody} and merges them into the hop's headers as {@code
+ * HttpClientOperations.beforeMarkSentHeaders} returns, on the event loop, after the application's redirect
+ * consumers ran. gRPC opens every call's stream on a
  * {@code ManagedChannel} through {@code ManagedChannelImpl$ChannelStreamProvider.newStream}, inside
  * {@code ClientCallImpl.start}, where
  * the call's metadata gets the entry for its authority's host (a call waiting for the channel's name
@@ -131,8 +132,9 @@ final class BaggageInstrumentation implements HandOffFamily {
                             .exitOnReturn(Hooks.reactorClientSubscribed(Arg.THIS)).build(),
                     MethodHook.on("requestWithBody", "(Lreactor/netty/http/client/HttpClientOperations;)")
                             .enter(Hooks.reactorClientHopStarts(Arg.THIS, Arg.parameter(0))).build());
+            // At its return: after the application's redirect consumers, which may copy the previous hop's headers.
             plan.add("reactor/netty/http/client/HttpClientOperations",
-                    MethodHook.on("beforeMarkSentHeaders", "()V").enter(Hooks.reactorClientSends(Arg.THIS)).build());
+                    MethodHook.on("beforeMarkSentHeaders", "()V").exitOnReturn(Hooks.reactorClientSends(Arg.THIS)).build());
             plan.add("okhttp3/internal/connection/Exchange", MethodHook.on("writeRequestHeaders", "(Lokhttp3/Request;)V")
                     .enter(Hooks.okHttpWrites(Arg.parameter(0)), MethodHook.Result.REPLACE_PARAMETER).build());
             // gRPC: every call of a ManagedChannel opens its stream through the channel's stream provider,

@@ -17,14 +17,28 @@ import java.util.WeakHashMap;
  * to each hop's {@code HttpClientOperations} as the handler starts that hop ({@link #hopStarts}: the first
  * request and every redirect), and merged into the hop's headers, with every header the application
  * set, just before they are sent ({@link #sending}), for the hop's own host. A redirect to a host not
- * listed gets nothing: each hop's headers are made anew. The core never links to Reactor Netty: the
+ * listed gets nothing: each hop's headers are made anew, and where the application's redirect consumer
+ * copies the previous hop's headers, the merged line it copied is put back to the application's own.
+ * The core never links to Reactor Netty: the
  * public {@code HttpClientRequest} and Netty's {@code HttpHeaders} are found through the loader of the
  * request's class. Both maps hold their keys weakly: an entry lives as long as its request.
  */
 final class ReactorNettyClientBaggage {
 
-    private static final Map<Object, Map<String, Object>> BY_HANDLER = Collections.synchronizedMap(new WeakHashMap<>());
-    private static final Map<Object, Map<String, Object>> BY_HOP = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Map<Object, Exchange> BY_HANDLER = Collections.synchronizedMap(new WeakHashMap<>());
+    private static final Map<Object, Exchange> BY_HOP = Collections.synchronizedMap(new WeakHashMap<>());
+
+    /** One subscription's entries, and the line its last hop sent in place of the application's own. */
+    private static final class Exchange {
+        final Map<String, Object> entries;
+        /** Hops are sent one after the other, maybe from different event loops. */
+        volatile String merged;
+        volatile String own;
+
+        Exchange(Map<String, Object> entries) {
+            this.entries = entries;
+        }
+    }
 
     private static final ClassValue<Handles> HANDLES = LibraryHandles.perClass(type -> new Handles(type.getClassLoader()));
 
@@ -35,45 +49,52 @@ final class ReactorNettyClientBaggage {
     static void subscribed(Object handler) {
         Map<String, Object> entries = BaggageRules.outboundEntries();
         if (entries != null) {
-            BY_HANDLER.put(handler, entries);
+            BY_HANDLER.put(handler, new Exchange(entries));
         }
     }
 
     /** {@code handler} starts a hop, {@code hop} (an {@code HttpClientOperations}). */
     static void hopStarts(Object handler, Object hop) {
-        Map<String, Object> entries = BY_HANDLER.get(handler);
-        if (entries != null) {
-            BY_HOP.put(hop, entries);
+        Exchange exchange = BY_HANDLER.get(handler);
+        if (exchange != null) {
+            BY_HOP.put(hop, exchange);
         }
     }
 
     /** {@code hop} (an {@code HttpClientOperations}) is about to send its headers. */
     static void sending(Object hop) throws Throwable {
-        Map<String, Object> entries = BY_HOP.remove(hop);
-        if (entries == null) {
+        Exchange exchange = BY_HOP.remove(hop);
+        if (exchange == null) {
             return;
         }
         Handles h = HANDLES.get(hop.getClass());
-        String host = URI.create((String) h.resourceUrl.invokeExact(hop)).getHost();
-        if (!BaggageRules.sendsTo(host)) {
-            return;
-        }
         Object headers = h.requestHeaders.invokeExact(hop);
         @SuppressWarnings("unchecked")
         List<String> lines = (List<String>) h.getAll.invokeExact(headers, "baggage");
         String existing = lines.isEmpty() ? null : String.join(",", lines);
-        String header = BaggageRules.outgoing(host, existing, entries);
-        if (header != null && !header.equals(existing)) {
-            h.set.invokeExact(headers, "baggage", (Object) header);
+        // A redirect consumer that copies the previous hop's headers copies the line merged there.
+        String own = existing != null && existing.equals(exchange.merged) ? exchange.own : existing;
+        String host = URI.create((String) h.resourceUrl.invokeExact(hop)).getHost();
+        String header = BaggageRules.sendsTo(host) ? BaggageRules.outgoing(host, own, exchange.entries) : null;
+        String sent = header != null ? header : own;
+        if (sent == null) {
+            if (existing != null) {
+                h.remove.invokeExact(headers, "baggage");
+            }
+        } else if (!sent.equals(existing)) {
+            h.set.invokeExact(headers, "baggage", (Object) sent);
         }
+        exchange.merged = header;
+        exchange.own = own;
     }
 
-    /** {@code HttpClientRequest.resourceUrl()}, {@code requestHeaders()} and Netty's {@code HttpHeaders.getAll}, {@code set}. */
+    /** {@code HttpClientRequest.resourceUrl()}, {@code requestHeaders()} and Netty's {@code HttpHeaders.getAll}, {@code set}, {@code remove}. */
     private static final class Handles {
         final MethodHandle resourceUrl;
         final MethodHandle requestHeaders;
         final MethodHandle getAll;
         final MethodHandle set;
+        final MethodHandle remove;
 
         Handles(ClassLoader loader) throws ReflectiveOperationException {
             MethodHandles.Lookup lookup = MethodHandles.publicLookup();
@@ -87,6 +108,8 @@ final class ReactorNettyClientBaggage {
                     .asType(MethodType.methodType(List.class, Object.class, String.class));
             set = lookup.findVirtual(headersClass, "set", MethodType.methodType(headersClass, String.class, Object.class))
                     .asType(MethodType.methodType(void.class, Object.class, String.class, Object.class));
+            remove = lookup.findVirtual(headersClass, "remove", MethodType.methodType(headersClass, String.class))
+                    .asType(MethodType.methodType(void.class, Object.class, String.class));
         }
     }
 }

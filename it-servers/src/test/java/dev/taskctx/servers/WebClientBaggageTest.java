@@ -96,6 +96,27 @@ class WebClientBaggageTest {
         assertThat(get(following, local + "to-other-host")).isEqualTo("header=null");
     }
 
+    /**
+     * A redirect consumer that copies the previous hop's headers (Reactor Netty's {@code followRedirect}
+     * with a {@code BiConsumer}) copies the merged line too: a host not listed gets the application's own
+     * line back, a listed one the entries merged once.
+     */
+    @Test
+    void aRedirectThatCopiesThePreviousHeadersGivesAHostNotListedOnlyTheApplicationsOwnLine() {
+        WebClient copying = WebClient.builder()
+                .clientConnector(new ReactorClientHttpConnector(reactor.netty.http.client.HttpClient.create()
+                        .followRedirect((request, response) -> response.status().code() == 302,
+                                (previous, redirect) -> redirect.headers(previous))))
+                .build();
+        TaskContext.set("rid", "r1");
+        assertThat(get(copying, local + "to-other-host")).isEqualTo("header=null");
+        assertThat(copying.get().uri(local + "to-other-host").header("baggage", "app=1")
+                .retrieve().bodyToMono(String.class).block(Duration.ofSeconds(30))).isEqualTo("header=[app=1]");
+        assertThat(get(copying, local + "to-same-host")).isEqualTo("header=[rid=r1]");
+        assertThat(copying.get().uri(local + "to-same-host").header("baggage", "app=1")
+                .retrieve().bodyToMono(String.class).block(Duration.ofSeconds(30))).isEqualTo("header=[app=1,rid=r1]");
+    }
+
     /** Sent from the pool's event loops, each request carries what its own subscriber held, never another's. */
     @Test
     void concurrentRequestsOnOnePoolEachCarryTheirOwnEntries() throws Exception {
