@@ -19,8 +19,10 @@ import java.util.function.BiPredicate;
  * method, body, timeout, version and other headers, and given the one merged {@code baggage} header.
  * The JDK copies a request's headers to whatever host a redirect names
  * ({@code HttpRequestImpl.newInstanceForRedirection}): for a client that follows redirects the
- * application's own lines are remembered beside the rebuilt request and the JDK's copy of it, and a
- * redirect to a host not listed gets them back in place of the merged header ({@link #redirected}), through a setter for the
+ * application's own lines and the merged header are remembered beside the rebuilt request, the JDK's
+ * copy of it and each redirect: a redirect to a host not listed gets the application's lines back in
+ * place of the merged header, and a later one to a listed host the merged header again
+ * ({@link #redirected}), through a setter for the
  * final field {@code HttpRequestImpl.userHeaders} that the agent makes with that package opened to
  * its own module alone. Without the setter such a client sends no baggage.
  * {@code java.net.http} is defined to the platform class loader, which the core on the bootstrap class
@@ -49,12 +51,23 @@ public final class JdkHttpClientBaggage {
     private static volatile MethodHandle userHeadersSetter;
 
     /**
-     * The application's own {@code baggage} lines (maybe none) of each rebuilt request a client that
-     * follows redirects sends, of the JDK's copy of it ({@link #copied}) and of each redirect to a listed
-     * host that carries the merged header on. Keyed by the request object's identity, held weakly: an
-     * entry lives as long as its request, and never answers for another request equal to it.
+     * The application's own {@code baggage} lines and the merged header of each rebuilt request a client
+     * that follows redirects sends, of the JDK's copy of it ({@link #copied}) and of each of its redirects.
+     * Keyed by the request object's identity, held weakly: an entry lives as long as its request, and never
+     * answers for another request equal to it.
      */
-    private static final Map<IdentityKey, List<String>> OWN_LINES = new ConcurrentHashMap<>();
+    private static final Map<IdentityKey, Lines> OWN_LINES = new ConcurrentHashMap<>();
+
+    /** A request's own {@code baggage} lines (maybe none), and the one merged line a listed host gets in their place. */
+    private static final class Lines {
+        final List<String> own;
+        final List<String> merged;
+
+        Lines(List<String> own, String merged) {
+            this.own = own;
+            this.merged = List.of(merged);
+        }
+    }
     private static final ReferenceQueue<Object> COLLECTED = new ReferenceQueue<>();
 
     private JdkHttpClientBaggage() {
@@ -89,7 +102,7 @@ public final class JdkHttpClientBaggage {
         Object builder = h.newBuilder.invokeExact(sent, OTHER_HEADERS);
         Object rebuilt = h.build.invokeExact(h.header.invokeExact(builder, "baggage", header));
         if (follows) {
-            remember(rebuilt, List.copyOf(lines));
+            remember(rebuilt, new Lines(List.copyOf(lines), header));
         }
         return rebuilt;
     }
@@ -102,49 +115,49 @@ public final class JdkHttpClientBaggage {
         userHeadersSetter = setter;
     }
 
-    /**
-     * {@code next} (an {@code HttpRequestImpl}) is the JDK's redirect of {@code previous}, whose headers
-     * it copied: where {@code previous} carried the merged header and {@code next}'s host is not listed,
-     * {@code next} gets the application's own lines back.
-     */
     /** {@code copy} (an {@code HttpRequestImpl}) is the JDK's copy of {@code request}, the one its exchange sends. */
     static void copied(Object copy, Object request) {
-        List<String> own = remembered(request);
-        if (own != null) {
-            remember(copy, own);
+        Lines lines = remembered(request);
+        if (lines != null) {
+            remember(copy, lines);
         }
     }
 
+    /**
+     * {@code next} (an {@code HttpRequestImpl}) is the JDK's redirect of {@code previous}, whose headers
+     * it copied: where {@code previous} was rebuilt with the merged header (or is a redirect of one),
+     * {@code next} gets the merged header if its host is listed, else the application's own lines.
+     */
     @SuppressWarnings("unchecked")
     static void redirected(Object next, Object previous) throws Throwable {
-        List<String> own = remembered(previous);
+        Lines lines = remembered(previous);
         MethodHandle setter = userHeadersSetter;
-        if (own == null || setter == null) {
+        if (lines == null || setter == null) {
             return;
         }
+        remember(next, lines);
         Handles h = handles;
-        String host = ((URI) h.uri.invokeExact(next)).getHost();
-        if (BaggageRules.sendsTo(host)) {
-            remember(next, own);
-            return;
-        }
+        List<String> wanted = BaggageRules.sendsTo(((URI) h.uri.invokeExact(next)).getHost()) ? lines.merged : lines.own;
         Map<String, List<String>> kept = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         kept.putAll((Map<String, List<String>>) h.map.invokeExact(h.headers.invokeExact(next)));
+        if (wanted.equals(kept.getOrDefault("baggage", List.of()))) {
+            return;
+        }
         kept.remove("baggage");
-        if (!own.isEmpty()) {
-            kept.put("baggage", own);
+        if (!wanted.isEmpty()) {
+            kept.put("baggage", wanted);
         }
         setter.invokeExact(next, h.headersOf.invokeExact((Map<String, List<String>>) kept, ALL_HEADERS));
     }
 
-    private static void remember(Object request, List<String> own) {
+    private static void remember(Object request, Lines lines) {
         for (Reference<?> collected; (collected = COLLECTED.poll()) != null; ) {
             OWN_LINES.remove(collected);
         }
-        OWN_LINES.put(new IdentityKey(request, COLLECTED), own);
+        OWN_LINES.put(new IdentityKey(request, COLLECTED), lines);
     }
 
-    private static List<String> remembered(Object request) {
+    private static Lines remembered(Object request) {
         return OWN_LINES.isEmpty() ? null : OWN_LINES.get(new IdentityKey(request, null));
     }
 

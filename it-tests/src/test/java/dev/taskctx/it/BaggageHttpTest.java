@@ -64,6 +64,8 @@ class BaggageHttpTest {
             });
             server.createContext("/redirect", exchange -> BaggageRequests.redirect(exchange, "localhost"));
             server.createContext("/to-same-host", exchange -> BaggageRequests.redirect(exchange, "127.0.0.1"));
+            server.createContext("/there-and-back", exchange -> BaggageRequests.redirect(exchange, "localhost", "/back"));
+            server.createContext("/back", exchange -> BaggageRequests.redirect(exchange, "127.0.0.1"));
             server.start();
             String local = "http://127.0.0.1:" + server.getAddress().getPort() + "/";
             HttpClient client = HttpClient.newHttpClient();
@@ -88,6 +90,11 @@ class BaggageHttpTest {
                         + following.send(get(local + "to-same-host"), HttpResponse.BodyHandlers.ofString()).body());
                 HttpRequest ownRedirected = HttpRequest.newBuilder(URI.create(local + "redirect")).header("baggage", "other=o").build();
                 System.out.println("app-header-redirected: " + following.send(ownRedirected, HttpResponse.BodyHandlers.ofString()).body());
+                System.out.println("there-and-back: "
+                        + following.send(get(local + "there-and-back"), HttpResponse.BodyHandlers.ofString()).body());
+                HttpRequest ownThereAndBack = HttpRequest.newBuilder(URI.create(local + "there-and-back")).header("baggage", "other=o").build();
+                System.out.println("app-header-there-and-back: " + following.send(ownThereAndBack, HttpResponse.BodyHandlers.ofString()).body());
+                System.out.println("urlconnection-there-and-back: " + read(local + "there-and-back", true, null));
                 TaskContext.set("user", "u");
                 HttpRequest withHeader = HttpRequest.newBuilder(URI.create(local)).header("baggage", "rid=app;p=1, other=o").build();
                 System.out.println("app-header: " + client.send(withHeader, HttpResponse.BodyHandlers.ofString()).body());
@@ -222,6 +229,20 @@ class BaggageHttpTest {
                 "redirected-to-same-host: " + expected,
                 "redirected: context={} pooled=null header=null",
                 "app-header-redirected: context={} pooled=null header=[other=o]");
+    }
+
+    /**
+     * A redirect to a host not listed and on to a listed one: the listed host gets the header again, from the
+     * JDK's {@code HttpClient} (whose redirects copy the previous hop's headers) as from {@code HttpURLConnection}.
+     */
+    @Test
+    void aRedirectBackToAListedHostCarriesTheHeaderAgain() throws Exception {
+        String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
+                + " header=[rid=" + AWKWARD_ENCODED + "]";
+        assertThat(runAllOn().stdoutLines()).contains("there-and-back: " + expected,
+                "urlconnection-there-and-back: " + expected,
+                "app-header-there-and-back: context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
+                        + " header=[other=o,rid=" + AWKWARD_ENCODED + "]");
     }
 
     /**

@@ -98,7 +98,12 @@ final class BaggageRequests {
     }
 
     static void redirect(HttpExchange exchange, String host) throws IOException {
-        exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + "/");
+        redirect(exchange, host, "/");
+    }
+
+    /** Answers 302 to {@code path} on {@code host}, at this server's port. */
+    static void redirect(HttpExchange exchange, String host, String path) throws IOException {
+        exchange.getResponseHeaders().add("Location", "http://" + host + ":" + exchange.getLocalAddress().getPort() + path);
         exchange.sendResponseHeaders(302, -1);
         exchange.close();
     }
