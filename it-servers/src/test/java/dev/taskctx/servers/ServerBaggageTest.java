@@ -1,8 +1,15 @@
 package dev.taskctx.servers;
 
 import io.undertow.Undertow;
+import io.undertow.servlet.Servlets;
+import io.undertow.servlet.api.DeploymentManager;
+import io.undertow.servlet.util.ImmediateInstanceFactory;
 import io.undertow.util.Headers;
 import io.vertx.core.Vertx;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.jetty.io.Content;
@@ -18,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
 
 /**
- * Inbound W3C baggage on Jetty 12, Undertow, Vert.x and Reactor Netty, in the JVMs started with
+ * Inbound W3C baggage on Jetty 12, Undertow (its core and its servlet container), Vert.x and Reactor Netty, in the JVMs started with
  * {@code -javaagent:taskctx.jar=baggage.in=rid;user}: a request's allowed {@code baggage} entries are
  * in its context (decoded), and in what it hands off; other keys never are; the next request on the
  * same keep-alive connection, without the header, starts empty.
@@ -76,6 +83,36 @@ class ServerBaggageTest {
                 }).build();
         undertow.start();
         BaggageProbe.assertBaggageArrives(((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort());
+    }
+
+    /** A servlet of Undertow's servlet container, which runs it on a worker the request was dispatched to. */
+    @Test
+    void undertowServletRequestStartsWithItsAllowedBaggage() throws Exception {
+        HttpServlet servlet = new HttpServlet() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+                response.setContentType("text/plain;charset=UTF-8");
+                response.getWriter().print(probe.seen());
+            }
+        };
+        DeploymentManager deployment = Servlets.defaultContainer().addDeployment(Servlets.deployment()
+                .setClassLoader(ServerBaggageTest.class.getClassLoader())
+                .setContextPath("/")
+                .setDeploymentName("baggage")
+                .addServlet(Servlets.servlet("probe", HttpServlet.class, new ImmediateInstanceFactory<>(servlet))
+                        .addMapping("/*")));
+        deployment.deploy();
+        undertow = Undertow.builder().setIoThreads(1).setWorkerThreads(2).addHttpListener(0, "127.0.0.1")
+                .setHandler(deployment.start()).build();
+        undertow.start();
+        try {
+            BaggageProbe.assertBaggageArrives(((InetSocketAddress) undertow.getListenerInfo().get(0).getAddress()).getPort());
+        } finally {
+            deployment.stop();
+            deployment.undeploy();
+        }
     }
 
     @Test
