@@ -37,19 +37,22 @@ final class GrpcInstrumentation implements HandOffFamily {
                 MethodHook.on("<init>", null).exitOnReturn(Hooks.grpcCallWorkHandedOver()).build(),
                 Hooks.grpcCallWork("messagesAvailable", "(Lio/grpc/internal/StreamListener$MessageProducer;)V"),
                 Hooks.grpcCallWork("halfClosed", "()V"),
-                Hooks.grpcCallWork("closed", "(Lio/grpc/Status;)V"),
+                Hooks.lastGrpcCallWork("closed", "(Lio/grpc/Status;)V"),
                 Hooks.grpcCallWork("onReady", "()V"),
                 Hooks.grpcCallWork("triggerEvent", "(Ljava/lang/Object;)V"));
         plan.add("io/grpc/internal/ClientCallImpl$ClientStreamListenerImpl",
                 MethodHook.on("<init>", null).exitOnReturn(Hooks.grpcCallWorkHandedOver()).build(),
                 Hooks.grpcCallWork("headersRead", "(Lio/grpc/Metadata;)V"),
                 Hooks.grpcCallWork("messagesAvailable", "(Lio/grpc/internal/StreamListener$MessageProducer;)V"),
-                Hooks.grpcCallWork("closed",
+                Hooks.lastGrpcCallWork("closed",
                         "(Lio/grpc/Status;Lio/grpc/internal/ClientStreamListener$RpcProgress;Lio/grpc/Metadata;)V"),
                 Hooks.grpcCallWork("onReady", "()V"));
+        // A start that has to wait builds a DelayedListener (a start passed straight through builds none):
+        // the call is bound to its caller's context there, and internalStart, which runs it, drops the binding.
+        plan.add("io/grpc/internal/DelayedClientCall$DelayedListener",
+                MethodHook.on("<init>", "(Lio/grpc/internal/DelayedClientCall;Lio/grpc/ClientCall$Listener;)V")
+                        .exitOnReturn(Hooks.grpcCallWorkHandedOver(MethodHook.Arg.parameter(0))).build());
         plan.add("io/grpc/internal/DelayedClientCall",
-                MethodHook.on("start", "(Lio/grpc/ClientCall$Listener;Lio/grpc/Metadata;)V")
-                        .enter(Hooks.grpcCallWorkHandedOver()).build(),
-                Hooks.grpcCallWork("internalStart", "(Lio/grpc/ClientCall$Listener;)V"));
+                Hooks.lastGrpcCallWork("internalStart", "(Lio/grpc/ClientCall$Listener;)V"));
     }
 }

@@ -252,7 +252,12 @@ final class Hooks {
 
     /** {@code this} holds work of a gRPC call that runs later, on another thread, with the context of now. */
     static Call grpcCallWorkHandedOver() {
-        return new Call("grpcCallWorkHandedOver", "(" + OBJECT + ")V", Arg.THIS);
+        return grpcCallWorkHandedOver(Arg.THIS);
+    }
+
+    /** {@code holder} holds work of a gRPC call that runs later, on another thread, with the context of now. */
+    static Call grpcCallWorkHandedOver(Arg holder) {
+        return new Call("grpcCallWorkHandedOver", "(" + OBJECT + ")V", holder);
     }
 
     /** The method runs work {@code this} holds for a gRPC call, with the context bound by {@link #grpcCallWorkHandedOver}. */
@@ -260,6 +265,18 @@ final class Hooks {
         return MethodHook.on(method, descriptor)
                 .enter(new Call("beginGrpcCallWork", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS), MethodHook.Result.KEEP)
                 .exitAlways(endTask())
+                .build();
+    }
+
+    /**
+     * As {@link #grpcCallWork}, for the last work {@code this} holds (a client call's close, a delayed call's
+     * start): the binding goes when the method ends, so that a context that reaches the call itself does not
+     * keep it, and itself, reachable for ever.
+     */
+    static MethodHook lastGrpcCallWork(String method, String descriptor) {
+        return MethodHook.on(method, descriptor)
+                .enter(new Call("beginGrpcCallWork", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS), MethodHook.Result.KEEP)
+                .exitAlways(new Call("endGrpcCallWork", "(" + SNAPSHOT + OBJECT + ")V", Arg.KEPT, Arg.THIS))
                 .build();
     }
 

@@ -493,6 +493,16 @@ public final class AgentHooks {
         }
     }
 
+    /** The last work a gRPC call handed over with {@code holder} ends: its binding goes, and {@code previous} is put back. */
+    public static void endGrpcCallWork(Snapshot previous, Object holder) {
+        try {
+            HandOffs.grpcCallWorkDone(holder);
+        } catch (Throwable ignored) {
+            // the binding goes when the holder is collected
+        }
+        endTask(previous);
+    }
+
     /** gRPC's server dispatches a new call with its {@code headers}; returns what {@link #endTask} puts back. */
     public static Snapshot beginGrpcServerCall(Object headers) {
         try {

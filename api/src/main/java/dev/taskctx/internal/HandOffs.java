@@ -278,6 +278,13 @@ final class HandOffs {
         }
     }
 
+    /** The last work handed over with {@code holder} ran ({@link #grpcCallWorkHandedOver}): its binding goes. */
+    static void grpcCallWorkDone(Object holder) {
+        if (holder != null) {
+            Propagation.GRPC_CALLS.remove(holder);
+        }
+    }
+
     /**
      * A Netty executor's termination future was created: it lives as long as the executor, and the
      * group that builds the executor adds a listener to it from whatever context builds the group.

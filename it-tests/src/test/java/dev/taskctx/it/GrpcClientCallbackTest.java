@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.taskctx.TaskContext;
 import dev.taskctx.internal.Propagation;
 import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -37,7 +38,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * event loop; what they set is gone for the next call's callbacks, and concurrent calls never see each
  * other's values. Without the {@code grpc} family they run with the transport thread's context (empty),
  * and a callback sees what the one before it set where the call's executor runs both in one task.
- * The context a call's listener is bound to is held while the call waits for its answer and goes with it.
+ * The context a call's listener is bound to is held while the call waits for its answer and goes with it,
+ * also when that context holds the call itself.
  */
 class GrpcClientCallbackTest {
 
@@ -79,9 +81,13 @@ class GrpcClientCallbackTest {
      * entries, then the response), and leaves a value of its own behind in each callback's context.
      */
     private static CompletableFuture<List<String>> call(ManagedChannel channel, String request) {
+        return call(channel.newCall(THRICE, CallOptions.DEFAULT), request);
+    }
+
+    private static CompletableFuture<List<String>> call(ClientCall<String, String> clientCall, String request) {
         CompletableFuture<List<String>> seen = new CompletableFuture<>();
         List<String> lines = new ArrayList<>();
-        ClientCalls.asyncServerStreamingCall(channel.newCall(THRICE, CallOptions.DEFAULT), request, new StreamObserver<>() {
+        ClientCalls.asyncServerStreamingCall(clientCall, request, new StreamObserver<>() {
             @Override
             public void onNext(String value) {
                 lines.add("onNext " + new TreeMap<>(TaskContext.asMap()) + " " + value);
@@ -154,8 +160,11 @@ class GrpcClientCallbackTest {
         try {
             List<CompletableFuture<List<String>>> calls = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
+                ClientCall<String, String> clientCall = channel.newCall(THRICE, CallOptions.DEFAULT);
                 TaskContext.set("rid", "held-" + i);
-                calls.add(call(channel, "h" + i));
+                // A value that reaches the call itself, and through it the listener its context is bound to.
+                TaskContext.set("call", clientCall);
+                calls.add(call(clientCall, "h" + i));
             }
             TaskContext.clear();
             assertThat(Propagation.boundGrpcWork()).as("calls waiting for their answer").isGreaterThanOrEqualTo(20);
