@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -72,8 +73,7 @@ final class ReactorNettyClientBaggage {
         @SuppressWarnings("unchecked")
         List<String> lines = (List<String>) h.getAll.invokeExact(headers, "baggage");
         String existing = lines.isEmpty() ? null : String.join(",", lines);
-        // A redirect consumer that copies the previous hop's headers copies the line merged there.
-        String own = existing != null && existing.equals(exchange.merged) ? exchange.own : existing;
+        String own = ownLine(lines, exchange);
         String host = URI.create((String) h.resourceUrl.invokeExact(hop)).getHost();
         String header = BaggageRules.sendsTo(host) ? BaggageRules.outgoing(host, own, exchange.entries) : null;
         String sent = header != null ? header : own;
@@ -86,6 +86,24 @@ final class ReactorNettyClientBaggage {
         }
         exchange.merged = header;
         exchange.own = own;
+    }
+
+    /**
+     * The application's own {@code baggage} value among a hop's {@code lines}: a redirect consumer that copies
+     * the previous hop's headers, by setting or by adding them, copies the line merged there, which stands
+     * for the application's own line of that hop.
+     */
+    private static String ownLine(List<String> lines, Exchange exchange) {
+        String merged = exchange.merged;
+        if (merged == null || !lines.contains(merged)) {
+            return lines.isEmpty() ? null : String.join(",", lines);
+        }
+        List<String> others = new ArrayList<>(lines);
+        others.removeIf(merged::equals);
+        if (others.isEmpty()) {
+            return exchange.own;
+        }
+        return String.join(",", others);
     }
 
     /** {@code HttpClientRequest.resourceUrl()}, {@code requestHeaders()} and Netty's {@code HttpHeaders.getAll}, {@code set}, {@code remove}. */

@@ -117,6 +117,22 @@ class WebClientBaggageTest {
                 .retrieve().bodyToMono(String.class).block(Duration.ofSeconds(30))).isEqualTo("header=[app=1,rid=r1]");
     }
 
+    /** The same with a consumer that adds the previous hop's baggage lines beside the ones the new hop has. */
+    @Test
+    void aRedirectThatAddsThePreviousBaggageLinesGivesAHostNotListedOnlyTheApplicationsOwnLine() {
+        WebClient adding = WebClient.builder()
+                .clientConnector(new ReactorClientHttpConnector(reactor.netty.http.client.HttpClient.create()
+                        .followRedirect((request, response) -> response.status().code() == 302,
+                                (previous, redirect) -> previous.getAll("baggage").forEach(line -> redirect.addHeader("baggage", line)))))
+                .build();
+        TaskContext.set("rid", "r1");
+        assertThat(get(adding, local + "to-other-host")).isEqualTo("header=null");
+        assertThat(adding.get().uri(local + "to-other-host").header("baggage", "app=1")
+                .retrieve().bodyToMono(String.class).block(Duration.ofSeconds(30))).isEqualTo("header=[app=1]");
+        assertThat(adding.get().uri(local + "to-same-host").header("baggage", "app=1")
+                .retrieve().bodyToMono(String.class).block(Duration.ofSeconds(30))).isEqualTo("header=[app=1,rid=r1]");
+    }
+
     /** Sent from the pool's event loops, each request carries what its own subscriber held, never another's. */
     @Test
     void concurrentRequestsOnOnePoolEachCarryTheirOwnEntries() throws Exception {
