@@ -83,6 +83,9 @@ public final class JdkHttpClientBaggage {
             // The JDK's own request (a WebSocket's opening handshake): its system headers would not survive a copy.
             return sent;
         }
+        if (!OWN_LINES.isEmpty()) {
+            expunge();
+        }
         Handles h = handlesFor(sent, client);
         String host = ((URI) h.uri.invokeExact(sent)).getHost();
         if (!BaggageRules.sendsTo(host)) {
@@ -151,14 +154,23 @@ public final class JdkHttpClientBaggage {
     }
 
     private static void remember(Object request, Lines lines) {
-        for (Reference<?> collected; (collected = COLLECTED.poll()) != null; ) {
-            OWN_LINES.remove(collected);
-        }
+        expunge();
         OWN_LINES.put(new IdentityKey(request, COLLECTED), lines);
     }
 
     private static Lines remembered(Object request) {
-        return OWN_LINES.isEmpty() ? null : OWN_LINES.get(new IdentityKey(request, null));
+        if (OWN_LINES.isEmpty()) {
+            return null;
+        }
+        expunge();
+        return OWN_LINES.get(new IdentityKey(request, null));
+    }
+
+    /** Drops the entries of collected requests, whose values would otherwise wait for the next redirect. */
+    private static void expunge() {
+        for (Reference<?> collected; (collected = COLLECTED.poll()) != null; ) {
+            OWN_LINES.remove(collected);
+        }
     }
 
     /** A weak key equal only to a key of the very same object (or to itself once that is collected). */
