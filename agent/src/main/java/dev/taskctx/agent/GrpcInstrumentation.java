@@ -19,7 +19,9 @@ package dev.taskctx.agent;
  * (headers, messages, ready, close), so the application's listener or async stub observer runs with its
  * caller's values, on the channel's executor or, with {@code directExecutor}, on the transport's thread;
  * each event is handed to the call's executor as a task of its own ({@code executors}), so what one
- * callback sets is gone for the next. Matched by class name; the agent never links to gRPC.
+ * callback sets is gone for the next. A channel's {@code SynchronizationContext} is its machinery (name
+ * resolution, load balancing, health checks, the idle timer): its tasks run with the empty context, whichever
+ * thread queued or drains them. Matched by class name; the agent never links to gRPC.
  */
 final class GrpcInstrumentation implements HandOffFamily {
 
@@ -30,6 +32,13 @@ final class GrpcInstrumentation implements HandOffFamily {
 
     @Override
     public void register(WeavingPlan plan, AgentOptions options) {
+        // A channel's own machinery (name resolution, load balancing, health checks, its idle timer) runs in
+        // its SynchronizationContext, drained by whichever thread queues into it: each task with the empty context,
+        // so that a call that machinery starts (a health check's stream) binds no request's values for the
+        // channel's life. Every task goes through executeLater, also those of execute and schedule.
+        plan.excludedExecutors.add("io.grpc.SynchronizationContext");
+        plan.add("io/grpc/SynchronizationContext", MethodHook.on("executeLater", "(Ljava/lang/Runnable;)V")
+                .enter(Hooks.machineryTask(MethodHook.Arg.parameter(0)), MethodHook.Result.REPLACE_PARAMETER).build());
         plan.add("io/grpc/internal/ServerImpl$ServerTransportListenerImpl", Hooks.grpcServerCall("streamCreatedInternal",
                 "(Lio/grpc/internal/ServerStream;Ljava/lang/String;Lio/grpc/Metadata;Lio/perfmark/Tag;)V",
                 MethodHook.Arg.parameter(2)));

@@ -250,6 +250,11 @@ final class Hooks {
         return new Call("grpcStreamStarts", "(" + OBJECT + OBJECT + OBJECT + ")V", channel, callOptions, headers);
     }
 
+    /** {@code task} (a {@code Runnable}) is queued for a library's own machinery: returns it bound to the empty context. */
+    static Call machineryTask(Arg task) {
+        return new Call("machineryTask", "(Ljava/lang/Runnable;)Ljava/lang/Runnable;", task);
+    }
+
     /** {@code this} holds work of a gRPC call that runs later, on another thread, with the context of now. */
     static Call grpcCallWorkHandedOver() {
         return grpcCallWorkHandedOver(Arg.THIS);

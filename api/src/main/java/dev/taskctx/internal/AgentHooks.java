@@ -47,6 +47,15 @@ public final class AgentHooks {
         }
     }
 
+    /** A task is queued for a library's own machinery (gRPC's {@code SynchronizationContext}): the task to queue. */
+    public static Runnable machineryTask(Runnable task) {
+        try {
+            return HandOffs.wrapForMachinery(task);
+        } catch (Throwable ignored) {
+            return task;
+        }
+    }
+
     /** A listener is added to a future (Guava's {@code AbstractFuture.addListener}): the listener to add. */
     public static Runnable listenerAdded(Runnable listener) {
         try {

@@ -153,6 +153,18 @@ final class HandOffs {
     }
 
     /**
+     * A task queued for a library's own machinery (gRPC's {@code SynchronizationContext}: name resolution,
+     * load balancing, health checks), which whichever thread queues into it may drain: it runs with the empty
+     * context, never the queuing or the draining code's, and what it sets is gone for the next task.
+     */
+    static Runnable wrapForMachinery(Runnable task) {
+        if (task == null || task instanceof SnapshotRunnable) {
+            return task;
+        }
+        return new SnapshotRunnable(Snapshot.empty(), task);
+    }
+
+    /**
      * A task given to {@code schedule}, {@code scheduleAtFixedRate} or {@code scheduleWithFixedDelay}
      * of a {@code ScheduledExecutorService} that the agent does not instrument at its queue: bound to
      * the current snapshot for every run, whatever path the implementation takes to run it later

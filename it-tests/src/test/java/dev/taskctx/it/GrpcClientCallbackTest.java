@@ -14,12 +14,15 @@ import io.grpc.ManagedChannelBuilder;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.SynchronizationContext;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -181,6 +184,44 @@ class GrpcClientCallbackTest {
             System.gc();
             return Propagation.boundGrpcWork() == 0;
         });
+    }
+
+    /**
+     * A channel's machinery runs in its {@code SynchronizationContext}, drained by whichever thread queues
+     * into it (a request's, a resolver's, a health check's callback): its tasks run with the empty context,
+     * neither the draining thread's nor the queuing one's, and the draining thread gets its own back.
+     */
+    @Test
+    void aSynchronizationContextRunsItsTasksWithTheEmptyContext() throws Exception {
+        SynchronizationContext machinery = new SynchronizationContext((thread, failure) -> { });
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch draining = new CountDownLatch(1);
+        CountDownLatch queued = new CountDownLatch(1);
+        TaskContext.set("rid", "draining request");
+        Thread other = new Thread(() -> {
+            try {
+                draining.await(10, TimeUnit.SECONDS);
+                TaskContext.set("rid", "queuing request");
+                machinery.execute(() -> seen.add("queued by another " + TaskContext.asMap()));
+                queued.countDown();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        other.start();
+        machinery.execute(() -> {
+            seen.add("inline " + TaskContext.asMap());
+            TaskContext.set("leftover", "from the machinery");
+            draining.countDown();
+            try {
+                queued.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        other.join(10_000);
+        assertThat(seen).containsExactly("inline {}", "queued by another {}");
+        assertThat(TaskContext.asMap()).isEqualTo(Map.of("rid", "draining request"));
     }
 
     @ParameterizedTest(name = "directExecutor={0}")
