@@ -57,10 +57,20 @@ final class GrpcInstrumentation implements HandOffFamily {
                         "(Lio/grpc/Status;Lio/grpc/internal/ClientStreamListener$RpcProgress;Lio/grpc/Metadata;)V"),
                 Hooks.grpcCallWork("onReady", "()V"));
         // A start that has to wait builds a DelayedListener (a start passed straight through builds none):
-        // the call is bound to its caller's context there, and internalStart, which runs it, drops the binding.
+        // the call is bound to its caller's context there, and internalStart, which runs it, drops the binding;
+        // so is the listener, whose callbacks that came before the real call took over are replayed later.
         plan.add("io/grpc/internal/DelayedClientCall$DelayedListener",
                 MethodHook.on("<init>", "(Lio/grpc/internal/DelayedClientCall;Lio/grpc/ClientCall$Listener;)V")
-                        .exitOnReturn(Hooks.grpcCallWorkHandedOver(MethodHook.Arg.parameter(0))).build());
+                        .exitOnReturn(Hooks.grpcDelayedCallWaits(MethodHook.Arg.parameter(0), MethodHook.Arg.THIS)).build(),
+                Hooks.lastGrpcCallWork("drainPendingCallbacks", "()V"));
+        // A stream that waits for a connection is made later, in the channel's machinery, with the call's
+        // credentials applied then: it is bound to the context of the call's start, which built it.
+        plan.add("io/grpc/internal/DelayedClientTransport$PendingStream",
+                MethodHook.on("<init>", "(Lio/grpc/internal/DelayedClientTransport;Lio/grpc/LoadBalancer$PickSubchannelArgs;"
+                        + "[Lio/grpc/ClientStreamTracer;Ljava/lang/String;Ljava/lang/String;)V")
+                        .exitOnReturn(Hooks.grpcCallWorkHandedOver()).build(),
+                Hooks.lastGrpcCallWork("createRealStream", "(Lio/grpc/internal/ClientTransport;Ljava/lang/String;)"),
+                MethodHook.on("cancel", "(Lio/grpc/Status;)V").exitAlways(Hooks.grpcCallWorkDropped()).build());
         plan.add("io/grpc/internal/DelayedClientCall",
                 Hooks.lastGrpcCallWork("internalStart", "(Lio/grpc/ClientCall$Listener;)V"));
     }

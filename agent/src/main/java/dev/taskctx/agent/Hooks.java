@@ -265,6 +265,19 @@ final class Hooks {
         return new Call("grpcCallWorkHandedOver", "(" + OBJECT + ")V", holder);
     }
 
+    /**
+     * A gRPC call ({@code call}) whose start has to wait built {@code listener}, which holds the callbacks that
+     * arrive before the application's listener takes over: both run later with the context of now.
+     */
+    static Call grpcDelayedCallWaits(Arg call, Arg listener) {
+        return new Call("grpcDelayedCallWaits", "(" + OBJECT + OBJECT + ")V", call, listener);
+    }
+
+    /** The work {@code this} held for a gRPC call will never run (the call was cancelled first): its binding goes. */
+    static Call grpcCallWorkDropped() {
+        return new Call("grpcCallWorkDone", "(" + OBJECT + ")V", Arg.THIS);
+    }
+
     /** The method runs work {@code this} holds for a gRPC call, with the context bound by {@link #grpcCallWorkHandedOver}. */
     static MethodHook grpcCallWork(String method, String descriptor) {
         return MethodHook.on(method, descriptor)

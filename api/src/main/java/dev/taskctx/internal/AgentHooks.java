@@ -502,6 +502,25 @@ public final class AgentHooks {
         }
     }
 
+    /** A delayed gRPC {@code call} built {@code listener} to hold early callbacks: both run later with the context of now. */
+    public static void grpcDelayedCallWaits(Object call, Object listener) {
+        try {
+            HandOffs.grpcCallWorkHandedOver(call);
+            HandOffs.grpcCallWorkHandedOver(listener);
+        } catch (Throwable ignored) {
+            // the work runs with the empty context
+        }
+    }
+
+    /** The work handed over with {@code holder} will not run: its binding goes. */
+    public static void grpcCallWorkDone(Object holder) {
+        try {
+            HandOffs.grpcCallWorkDone(holder);
+        } catch (Throwable ignored) {
+            // the binding goes when the holder is collected
+        }
+    }
+
     /** The last work a gRPC call handed over with {@code holder} ends: its binding goes, and {@code previous} is put back. */
     public static void endGrpcCallWork(Snapshot previous, Object holder) {
         try {

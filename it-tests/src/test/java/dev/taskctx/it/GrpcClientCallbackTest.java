@@ -5,12 +5,14 @@ import static org.awaitility.Awaitility.await;
 
 import dev.taskctx.TaskContext;
 import dev.taskctx.internal.Propagation;
+import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -26,6 +28,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +187,30 @@ class GrpcClientCallbackTest {
             System.gc();
             return Propagation.boundGrpcWork() == 0;
         });
+    }
+
+    /**
+     * The first call on a new channel waits for its name and its connection: its stream is made later, in
+     * the channel's machinery, where its call credentials are applied. They see the context of the call's
+     * start, as a later call's do on the caller's own thread.
+     */
+    @Test
+    void callCredentialsSeeTheCallersContextAlsoWhenTheCallWaitedForItsConnection() throws Exception {
+        ManagedChannel channel = channelToAnEchoServer(false);
+        List<String> seen = Collections.synchronizedList(new ArrayList<>());
+        CallCredentials credentials = new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor appExecutor, MetadataApplier applier) {
+                seen.add(String.valueOf(TaskContext.get("rid")));
+                applier.apply(new Metadata());
+            }
+        };
+        for (int i = 0; i < 3; i++) {
+            TaskContext.set("rid", "credentials-" + i);
+            assertThat(call(channel.newCall(THRICE, CallOptions.DEFAULT.withCallCredentials(credentials)), "c" + i)
+                    .get(10, TimeUnit.SECONDS)).hasSize(4);
+        }
+        assertThat(seen).containsExactly("credentials-0", "credentials-1", "credentials-2");
     }
 
     /**
