@@ -280,10 +280,7 @@ final class Hooks {
 
     /** The method runs work {@code this} holds for a gRPC call, with the context bound by {@link #grpcCallWorkHandedOver}. */
     static MethodHook grpcCallWork(String method, String descriptor) {
-        return MethodHook.on(method, descriptor)
-                .enter(new Call("beginGrpcCallWork", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS), MethodHook.Result.KEEP)
-                .exitAlways(endTask())
-                .build();
+        return grpcCallWorkBegins(method, descriptor).exitAlways(endTask()).build();
     }
 
     /**
@@ -292,10 +289,15 @@ final class Hooks {
      * keep it, and itself, reachable for ever.
      */
     static MethodHook lastGrpcCallWork(String method, String descriptor) {
-        return MethodHook.on(method, descriptor)
-                .enter(new Call("beginGrpcCallWork", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS), MethodHook.Result.KEEP)
+        return grpcCallWorkBegins(method, descriptor)
                 .exitAlways(new Call("endGrpcCallWork", "(" + SNAPSHOT + OBJECT + ")V", Arg.KEPT, Arg.THIS))
                 .build();
+    }
+
+    /** The method begins with the context bound to {@code this} by {@link #grpcCallWorkHandedOver}, kept for the exit. */
+    private static MethodHook.Builder grpcCallWorkBegins(String method, String descriptor) {
+        return MethodHook.on(method, descriptor)
+                .enter(new Call("beginGrpcCallWork", "(" + OBJECT + ")" + SNAPSHOT, Arg.THIS), MethodHook.Result.KEEP);
     }
 
     /** gRPC's server dispatches a new call with its {@code headers} (a {@code Metadata}): a task of its own. */

@@ -505,8 +505,7 @@ public final class AgentHooks {
     /** A delayed gRPC {@code call} built {@code listener} to hold early callbacks: both run later with the context of now. */
     public static void grpcDelayedCallWaits(Object call, Object listener) {
         try {
-            HandOffs.grpcCallWorkHandedOver(call);
-            HandOffs.grpcCallWorkHandedOver(listener);
+            HandOffs.grpcDelayedCallWaits(call, listener);
         } catch (Throwable ignored) {
             // the work runs with the empty context
         }
@@ -523,11 +522,7 @@ public final class AgentHooks {
 
     /** The last work a gRPC call handed over with {@code holder} ends: its binding goes, and {@code previous} is put back. */
     public static void endGrpcCallWork(Snapshot previous, Object holder) {
-        try {
-            HandOffs.grpcCallWorkDone(holder);
-        } catch (Throwable ignored) {
-            // the binding goes when the holder is collected
-        }
+        grpcCallWorkDone(holder);
         endTask(previous);
     }
 

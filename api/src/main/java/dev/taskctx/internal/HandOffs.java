@@ -284,7 +284,17 @@ final class HandOffs {
      * ({@link TaskRuns#beginGrpcCallWork}); an empty one binds nothing.
      */
     static void grpcCallWorkHandedOver(Object holder) {
+        bindGrpcCallWork(holder, Propagation.capture());
+    }
+
+    /** A delayed gRPC {@code call} built {@code listener} for its early callbacks: both are bound to the context of now. */
+    static void grpcDelayedCallWaits(Object call, Object listener) {
         Snapshot snapshot = Propagation.capture();
+        bindGrpcCallWork(call, snapshot);
+        bindGrpcCallWork(listener, snapshot);
+    }
+
+    private static void bindGrpcCallWork(Object holder, Snapshot snapshot) {
         if (holder != null && !Propagation.carriesNothing(snapshot)) {
             Propagation.GRPC_CALLS.put(holder, snapshot, true);
         }

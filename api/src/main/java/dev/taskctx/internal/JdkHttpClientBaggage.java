@@ -153,8 +153,8 @@ public final class JdkHttpClientBaggage {
         setter.invokeExact(next, h.headersOf.invokeExact((Map<String, List<String>>) kept, ALL_HEADERS));
     }
 
+    /** Callers have just dropped the entries of collected requests ({@link #outgoing}, {@link #remembered}). */
     private static void remember(Object request, Lines lines) {
-        expunge();
         OWN_LINES.put(new IdentityKey(request, COLLECTED), lines);
     }
 

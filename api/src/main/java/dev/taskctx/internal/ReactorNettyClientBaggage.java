@@ -73,7 +73,7 @@ final class ReactorNettyClientBaggage {
         @SuppressWarnings("unchecked")
         List<String> lines = (List<String>) h.getAll.invokeExact(headers, "baggage");
         String existing = lines.isEmpty() ? null : String.join(",", lines);
-        String own = ownLine(lines, exchange);
+        String own = ownLine(lines, existing, exchange);
         String host = URI.create((String) h.resourceUrl.invokeExact(hop)).getHost();
         String header = BaggageRules.sendsTo(host) ? BaggageRules.outgoing(host, own, exchange.entries) : null;
         String sent = header != null ? header : own;
@@ -89,14 +89,14 @@ final class ReactorNettyClientBaggage {
     }
 
     /**
-     * The application's own {@code baggage} value among a hop's {@code lines}: a redirect consumer that copies
+     * The application's own {@code baggage} value among a hop's {@code lines} ({@code existing}, joined): a redirect consumer that copies
      * the previous hop's headers, by setting or by adding them, copies the line merged there, which stands
      * for the application's own line of that hop.
      */
-    private static String ownLine(List<String> lines, Exchange exchange) {
+    private static String ownLine(List<String> lines, String existing, Exchange exchange) {
         String merged = exchange.merged;
         if (merged == null || !lines.contains(merged)) {
-            return lines.isEmpty() ? null : String.join(",", lines);
+            return existing;
         }
         List<String> others = new ArrayList<>(lines);
         others.removeIf(merged::equals);

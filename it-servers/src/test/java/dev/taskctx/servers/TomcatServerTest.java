@@ -1,9 +1,5 @@
 package dev.taskctx.servers;
 
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.logging.Level;
@@ -27,15 +23,6 @@ class TomcatServerTest extends ServerContract {
 
     private Tomcat tomcat;
 
-    final class ProbeServlet extends HttpServlet {
-        @Override
-        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            String body = probe.handle(request.getHeader(RequestProbe.ID_HEADER));
-            response.setContentType("text/plain");
-            response.getWriter().print(body);
-        }
-    }
-
     @Override
     protected int start() throws Exception {
         TOMCAT_LOG.setLevel(Level.WARNING);
@@ -48,7 +35,7 @@ class TomcatServerTest extends ServerContract {
         connector.setProperty("minSpareThreads", "2");
         tomcat.setConnector(connector);
         Context context = tomcat.addContext("", Files.createDirectories(baseDir.resolve("webapp")).toString());
-        Tomcat.addServlet(context, "probe", new ProbeServlet());
+        Tomcat.addServlet(context, "probe", new ProbeServlet(probe));
         context.addServletMappingDecoded("/*", "probe");
         tomcat.start();
         return connector.getLocalPort();

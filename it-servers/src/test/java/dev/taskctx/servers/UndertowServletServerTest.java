@@ -7,10 +7,6 @@ import io.undertow.servlet.api.DeploymentInfo;
 import io.undertow.servlet.api.DeploymentManager;
 import io.undertow.servlet.util.ImmediateInstanceFactory;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.http.HttpServlet;
-import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletResponse;
-import java.io.IOException;
 
 /**
  * Undertow's servlet container (undertow-servlet): its servlet handler dispatches each request from
@@ -22,24 +18,13 @@ class UndertowServletServerTest extends UndertowServerTest {
 
     private DeploymentManager deployment;
 
-    final class ProbeServlet extends HttpServlet {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-            String body = probe.handle(request.getHeader(RequestProbe.ID_HEADER));
-            response.setContentType("text/plain");
-            response.getWriter().print(body);
-        }
-    }
-
     @Override
     protected HttpHandler handler() {
         DeploymentInfo info = Servlets.deployment()
                 .setClassLoader(UndertowServletServerTest.class.getClassLoader())
                 .setContextPath("/")
                 .setDeploymentName("probe")
-                .addServlet(Servlets.servlet("probe", ProbeServlet.class, new ImmediateInstanceFactory<>(new ProbeServlet()))
+                .addServlet(Servlets.servlet("probe", ProbeServlet.class, new ImmediateInstanceFactory<>(new ProbeServlet(probe)))
                         .addMapping("/*"));
         deployment = Servlets.defaultContainer().addDeployment(info);
         deployment.deploy();

@@ -41,6 +41,9 @@ class BaggageHttpTest {
     private static final String AWKWARD = "r 1,;%\r\n\u00e9";
     private static final String AWKWARD_PRINTED = "r 1,;%\\r\\n\u00e9";
     private static final String AWKWARD_ENCODED = "r%201%2C%3B%25%0D%0A%C3%A9";
+    /** What the server's handler answers to a request that carried {@code rid=AWKWARD} as baggage. */
+    private static final String SEEN_WITH_RID = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
+            + " header=[rid=" + AWKWARD_ENCODED + "]";
 
     /**
      * One server, requests from several contexts and hostile raw requests; prints one line per request:
@@ -203,10 +206,8 @@ class BaggageHttpTest {
     @Test
     void allowedKeysTravelPercentEncodedAndSecretsStayHome() throws Exception {
         JvmRunner.Result result = runAllOn();
-        String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
-                + " header=[rid=" + AWKWARD_ENCODED + "]";
-        assertThat(result.stdoutLines()).contains("send: " + expected, "async: " + expected,
-                "urlconnection: " + expected, "urlconnection-post: " + expected);
+        assertThat(result.stdoutLines()).contains("send: " + SEEN_WITH_RID, "async: " + SEEN_WITH_RID,
+                "urlconnection: " + SEEN_WITH_RID, "urlconnection-post: " + SEEN_WITH_RID);
         assertThat(result.stderr()).isEmpty();
     }
 
@@ -223,10 +224,8 @@ class BaggageHttpTest {
      */
     @Test
     void anHttpClientThatFollowsRedirectsChecksEveryRedirectAgainstTheHostList() throws Exception {
-        String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
-                + " header=[rid=" + AWKWARD_ENCODED + "]";
-        assertThat(runAllOn().stdoutLines()).contains("following: " + expected,
-                "redirected-to-same-host: " + expected,
+        assertThat(runAllOn().stdoutLines()).contains("following: " + SEEN_WITH_RID,
+                "redirected-to-same-host: " + SEEN_WITH_RID,
                 "redirected: context={} pooled=null header=null",
                 "app-header-redirected: context={} pooled=null header=[other=o]");
     }
@@ -237,10 +236,8 @@ class BaggageHttpTest {
      */
     @Test
     void aRedirectBackToAListedHostCarriesTheHeaderAgain() throws Exception {
-        String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
-                + " header=[rid=" + AWKWARD_ENCODED + "]";
-        assertThat(runAllOn().stdoutLines()).contains("there-and-back: " + expected,
-                "urlconnection-there-and-back: " + expected,
+        assertThat(runAllOn().stdoutLines()).contains("there-and-back: " + SEEN_WITH_RID,
+                "urlconnection-there-and-back: " + SEEN_WITH_RID,
                 "app-header-there-and-back: context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
                         + " header=[other=o,rid=" + AWKWARD_ENCODED + "]");
     }
@@ -252,10 +249,8 @@ class BaggageHttpTest {
      */
     @Test
     void anUrlConnectionChecksEveryRedirectAgainstTheHostList() throws Exception {
-        String expected = "context={rid=" + AWKWARD_PRINTED + "} pooled=" + AWKWARD_PRINTED
-                + " header=[rid=" + AWKWARD_ENCODED + "]";
-        assertThat(runAllOn().stdoutLines()).contains("urlconnection-following: " + expected,
-                "urlconnection-redirected-to-same-host: " + expected,
+        assertThat(runAllOn().stdoutLines()).contains("urlconnection-following: " + SEEN_WITH_RID,
+                "urlconnection-redirected-to-same-host: " + SEEN_WITH_RID,
                 "urlconnection-redirected: context={} pooled=null header=null",
                 "urlconnection-app-header-redirected: context={} pooled=null header=[other=o]");
     }
